@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "SwiftDDP",
+    products: [
+        .executable(name: "swiftddp", targets: ["swiftddp"]),
+        .executable(name: "swiftddp-bench", targets: ["SwiftDDPBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // C libraries: each is imported by exactly one Swift module (platform.md §1).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Core libraries
+        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "NN", dependencies: ["Tensors"]),
+        .target(name: "Data", dependencies: ["Tensors", "CHDF5", "CZlib"]),
+        .target(name: "Comm"),
+        .target(name: "Metrics"),
+        .target(name: "Training", dependencies: [
+            "Tensors", "NN", "Data", "Comm", "Metrics",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+
+        // Executables: the CLI and the benchmark
+        .executableTarget(name: "swiftddp", dependencies: [
+            "Training", "Data",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Tensors", "NN"]),
+
+        // Tests
+        .target(name: "TestSupport", dependencies: ["Tensors", "NN", "Data"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ]
+)

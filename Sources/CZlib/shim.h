@@ -1,0 +1,2 @@
+// CZlib: zlib's gzip reader, used to read the IDX files that Debian ships gzip-compressed.
+#include <zlib.h>

@@ -1,0 +1,55 @@
+// The contract every layer keeps: declare parameters, run forward, run backward.
+import Tensors
+
+/// Whether a forward pass is for training or for evaluation (dropout and batch norm differ).
+public enum Mode: Sendable {
+    case training
+    case evaluation
+}
+
+/// A building block with a hand-written backward pass.
+///
+/// A model asks each layer, in order, for its output shape and parameters (`build`), lays all
+/// parameters out in one `ParameterStore`, and hands each layer its views (`bind`). Forward keeps
+/// what backward needs; backward *adds* into the parameter gradients and returns the input
+/// gradient.
+public protocol Layer: AnyObject {
+    /// A short description for summaries, e.g. `Dense(784 → 512)`.
+    var summary: String { get }
+
+    /// Given the shape of one input sample (without the batch dimension), returns the shape of
+    /// one output sample and the parameters this layer needs.
+    func build(inputShape: [Int]) throws -> (outputShape: [Int], parameters: [ParameterSpec])
+
+    /// Gives the layer its parameter views, in the order `build` listed them.
+    func bind(store: ParameterStore, parameters: [Parameter])
+
+    /// Computes the output for a batch `x` of shape (N, inputShape…) and keeps what `backward`
+    /// needs. The returned tensor is owned by the layer and valid until its next `forward`.
+    func forward(_ x: Tensor, mode: Mode) -> Tensor
+
+    /// Given dL/d(output) of the last `forward`, adds parameter gradients into the store and
+    /// returns dL/d(input).
+    func backward(_ outputGradient: Tensor) -> Tensor
+
+    /// Like `backward`, for the first layer of a model, whose input gradient nobody reads.
+    func accumulateParameterGradients(_ outputGradient: Tensor)
+}
+
+extension Layer {
+    public func bind(store: ParameterStore, parameters: [Parameter]) {}
+
+    public func accumulateParameterGradients(_ outputGradient: Tensor) {
+        _ = backward(outputGradient)
+    }
+}
+
+/// A problem with a model definition found while building it (a layer that cannot accept its
+/// input shape, for instance).
+public struct ModelError: Error, CustomStringConvertible {
+    /// What is wrong, naming the layer.
+    public let description: String
+
+    /// Creates an error with a message.
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,113 @@
+// A model as an ordered list of layers over one flat parameter store.
+import Tensors
+
+/// Runs layers in order on `forward` and in reverse order on `backward`.
+///
+/// Building lays every layer's parameters out in one `ParameterStore`, named by position:
+/// `layers.0.weight`, `layers.0.bias`, `layers.2.weight`, …
+public final class Sequential {
+    /// The layers, in forward order.
+    public let layers: [any Layer]
+    /// The shape of one input sample.
+    public let inputShape: [Int]
+    /// The shape of one output sample.
+    public let outputShape: [Int]
+    /// Each layer's output shape (one sample).
+    public let layerOutputShapes: [[Int]]
+    /// The flat parameter and gradient buffers.
+    public let store: ParameterStore
+    /// For each layer, the indices into `store.parameters` that it owns.
+    public let parameterIndices: [Range<Int>]
+    private let specs: [ParameterSpec]
+
+    /// Builds `layers` for samples of `inputShape`; throws `ModelError` naming the layer that
+    /// cannot take its input.
+    public init(_ layers: [any Layer], inputShape: [Int]) throws {
+        self.layers = layers
+        self.inputShape = inputShape
+        var shape = inputShape
+        var names: [String] = []
+        var specs: [ParameterSpec] = []
+        var indices: [Range<Int>] = []
+        var shapes: [[Int]] = []
+        for (index, layer) in layers.enumerated() {
+            let built: (outputShape: [Int], parameters: [ParameterSpec])
+            do {
+                built = try layer.build(inputShape: shape)
+            } catch let error as ModelError {
+                throw ModelError("layers.\(index): \(error.description)")
+            }
+            indices.append(specs.count..<(specs.count + built.parameters.count))
+            for spec in built.parameters {
+                names.append("layers.\(index).\(spec.name)")
+                specs.append(spec)
+            }
+            shape = built.outputShape
+            shapes.append(shape)
+        }
+        self.outputShape = shape
+        self.layerOutputShapes = shapes
+        self.specs = specs
+        self.parameterIndices = indices
+        self.store = ParameterStore(names: names, shapes: specs.map(\.shape))
+        for (layer, range) in zip(layers, indices) {
+            layer.bind(store: store, parameters: Array(store.parameters[range]))
+        }
+    }
+
+    /// Fills every parameter with its initializer, drawing from one generator in model order,
+    /// so the same seed gives the same parameters on every rank and every run.
+    public func initializeParameters(seed: UInt64) {
+        var generator = Generator(seed: seed, keys: [Purpose.initialization])
+        for (parameter, spec) in zip(store.parameters, specs) {
+            spec.initializer.fill(store.value(parameter).buffer, fanIn: spec.fans.fanIn, fanOut: spec.fans.fanOut,
+                                  generator: &generator)
+        }
+    }
+
+    /// The number of trainable scalars.
+    public var parameterCount: Int { store.count }
+
+    // MARK: - Forward
+
+    /// Runs every layer on `x` (N, inputShape…) and returns the last layer's output.
+    public func forward(_ x: Tensor, mode: Mode = .training) -> Tensor {
+        layers.reduce(x) { input, layer in layer.forward(input, mode: mode) }
+    }
+
+    // MARK: - Backward
+
+    /// Back-propagates `outputGradient` through every layer, last first, adding into the
+    /// gradient buffer. `layerDone(i)` runs as soon as layer `i` has finished its parameter
+    /// gradients (the hook for starting gradient all-reduces early).
+    public func backward(_ outputGradient: Tensor, layerDone: ((Int) -> Void)? = nil) {
+        var gradient = outputGradient
+        for index in layers.indices.reversed() {
+            if index == 0 {
+                layers[index].accumulateParameterGradients(gradient)
+            } else {
+                gradient = layers[index].backward(gradient)
+            }
+            layerDone?(index)
+        }
+    }
+
+    /// A Keras-style table: layer, output shape, parameter count.
+    public var summary: String {
+        var lines = ["layer                          output shape      parameters"]
+        for (index, layer) in layers.enumerated() {
+            let count = store.parameters[parameterIndices[index]].reduce(0) { $0 + $1.count }
+            let name = "layers.\(index) \(layer.summary)"
+            lines.append(name.padded(to: 31) + "\(layerOutputShapes[index])".padded(to: 18) + "\(count)")
+        }
+        lines.append("total parameters: \(parameterCount)")
+        return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// The string followed by spaces up to `width` characters (at least one space).
+    func padded(to width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
+}

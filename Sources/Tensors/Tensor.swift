@@ -1,0 +1,156 @@
+// The tensor type: a shape over row-major Float storage that is shared, not copied, on assignment.
+
+/// Owns one heap block of `Float`s; `Tensor`s are views onto it.
+///
+/// Reference semantics are deliberate (as with `torch.Tensor`): training reuses activation and
+/// gradient buffers every step, and a copy-on-write array would copy them whenever a layer keeps
+/// its input for the backward pass (platform.md §4: 26–33 µs per MB).
+public final class TensorStorage: @unchecked Sendable {
+    /// The elements; `count` is the capacity.
+    public let buffer: UnsafeMutableBufferPointer<Float>
+
+    /// Allocates `count` zeroed elements.
+    public init(count: Int) {
+        precondition(count >= 0, "TensorStorage: negative count \(count)")
+        buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
+        buffer.initialize(repeating: 0)
+    }
+
+    deinit { buffer.deallocate() }
+}
+
+/// A row-major `Float` array of any rank.
+///
+/// A `Tensor` is a view: its `shape` and `offset` pick elements of a `TensorStorage`. Assigning a
+/// tensor shares its elements; `copy()` makes an independent one. Dimension letters used in
+/// shape comments across the project are listed in docs/glossary.md (N batch rows, D features,
+/// K classes).
+///
+/// ```swift
+/// let x = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+/// x[1, 2]        // 6
+/// x.rows(1..<2)  // a [1, 3] view sharing x's storage
+/// ```
+public struct Tensor: @unchecked Sendable, CustomStringConvertible {
+    /// The extent of each dimension.
+    public let shape: [Int]
+    /// Where the first element sits in `storage`.
+    public let offset: Int
+    /// The shared element block.
+    public let storage: TensorStorage
+
+    /// The number of elements, the product of `shape`.
+    public var count: Int { shape.reduce(1, *) }
+
+    /// A zero-filled tensor of the given shape.
+    public init(zeros shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative dimension in \(shape)")
+        self.shape = shape
+        self.offset = 0
+        self.storage = TensorStorage(count: shape.reduce(1, *))
+    }
+
+    /// A tensor holding `values` in row-major order.
+    public init(shape: [Int], values: [Float]) {
+        let count = shape.reduce(1, *)
+        precondition(values.count == count, "Tensor: \(values.count) values for shape \(shape)")
+        self.init(zeros: shape)
+        values.withUnsafeBufferPointer { source in
+            if count > 0 { storage.buffer.baseAddress!.update(from: source.baseAddress!, count: count) }
+        }
+    }
+
+    /// A view of `storage` starting at `offset`.
+    public init(shape: [Int], storage: TensorStorage, offset: Int = 0) {
+        precondition(offset + shape.reduce(1, *) <= storage.buffer.count || shape.reduce(1, *) == 0,
+                     "Tensor: view \(shape) at \(offset) exceeds storage of \(storage.buffer.count)")
+        self.shape = shape
+        self.offset = offset
+        self.storage = storage
+    }
+
+    /// The first element's address.
+    @inlinable public var pointer: UnsafeMutablePointer<Float> { storage.buffer.baseAddress! + offset }
+
+    /// The elements as a buffer of `count` values.
+    @inlinable public var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: pointer, count: count)
+    }
+
+    /// The number of rows, `shape[0]`.
+    public var rowCount: Int { shape[0] }
+
+    /// The number of elements in one row (the product of all dimensions after the first).
+    public var rowLength: Int { shape.dropFirst().reduce(1, *) }
+
+    /// Reads or writes the element at a full index.
+    public subscript(_ index: Int...) -> Float {
+        get { pointer[flatIndex(index)] }
+        nonmutating set { pointer[flatIndex(index)] = newValue }
+    }
+
+    private func flatIndex(_ index: [Int]) -> Int {
+        precondition(index.count == shape.count, "Tensor: index \(index) for shape \(shape)")
+        var flat = 0
+        for (i, dim) in zip(index, shape) {
+            precondition(i >= 0 && i < dim, "Tensor: index \(index) out of range for shape \(shape)")
+            flat = flat * dim + i
+        }
+        return flat
+    }
+
+    /// The same elements seen with another shape of equal element count.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        precondition(newShape.reduce(1, *) == count, "Tensor: cannot reshape \(shape) to \(newShape)")
+        return Tensor(shape: newShape, storage: storage, offset: offset)
+    }
+
+    /// A view of the rows `range` (first dimension), sharing storage.
+    public func rows(_ range: Range<Int>) -> Tensor {
+        precondition(range.lowerBound >= 0 && range.upperBound <= rowCount,
+                     "Tensor: rows \(range) out of 0..<\(rowCount)")
+        var newShape = shape
+        newShape[0] = range.count
+        return Tensor(shape: newShape, storage: storage, offset: offset + range.lowerBound * rowLength)
+    }
+
+    /// An independent copy of the elements.
+    public func copy() -> Tensor {
+        let result = Tensor(zeros: shape)
+        if count > 0 { result.pointer.update(from: pointer, count: count) }
+        return result
+    }
+
+    /// The elements as an array, row-major.
+    public func toArray() -> [Float] { Array(buffer) }
+
+    /// Sets every element to `value`.
+    public func fill(_ value: Float) {
+        buffer.update(repeating: value)
+    }
+
+    public var description: String {
+        let shown = count <= 12 ? "\(toArray())" : "\(Array(buffer.prefix(12))) …"
+        return "Tensor(shape: \(shape), \(shown))"
+    }
+}
+
+/// A reusable buffer that hands out tensors of a requested shape, growing when asked for more.
+///
+/// Layers keep one per output so that a training step allocates nothing once shapes settle
+/// (evaluation with a larger batch grows it once).
+public struct Workspace: Sendable {
+    private var storage: TensorStorage?
+
+    /// An empty workspace; the first request allocates.
+    public init() {}
+
+    /// A tensor of `shape` over this workspace's storage; contents are unspecified.
+    public mutating func tensor(_ shape: [Int]) -> Tensor {
+        let needed = shape.reduce(1, *)
+        if storage == nil || storage!.buffer.count < needed {
+            storage = TensorStorage(count: needed)
+        }
+        return Tensor(shape: shape, storage: storage!)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import NN
+import Tensors
+import Testing
+
+struct SoftmaxCrossEntropyTests {
+    @Test func forwardMatchesHandComputedLoss() {
+        let loss = SoftmaxCrossEntropy()
+        // row 0: logits [0, 0] → p = 0.5 each, label 1 → −log 0.5 ; row 1: [ln 3, 0] → p = [.75, .25], label 0
+        let value = loss.forward(Tensor(shape: [2, 2], values: [0, 0, Float(log(3.0)), 0]), labels: [1, 0])
+        let expected = Float((-log(0.5) - log(0.75)) / 2)
+        #expect(abs(value - expected) < 1e-6)
+    }
+
+    @Test func isStableForHugeLogits() {
+        let loss = SoftmaxCrossEntropy()
+        let value = loss.forward(Tensor(shape: [1, 3], values: [1000, -1000, 0]), labels: [1])
+        #expect(value.isFinite)
+        #expect(abs(value - 2000) < 1e-2)
+    }
+
+    @Test func backwardMatchesFiniteDifferences() {
+        let loss = SoftmaxCrossEntropy()
+        var generator = Generator(seed: 3)
+        let logits = Tensor(shape: [4, 5], values: (0..<20).map { _ in generator.uniform(-2, 2) })
+        let labels: [Int32] = [0, 4, 2, 2]
+        _ = loss.forward(logits, labels: labels)
+        let analytic = loss.backward().copy()
+        let epsilon: Float = 1e-2
+        var worst: Float = 0
+        for i in 0..<logits.count {
+            let saved = logits.pointer[i]
+            logits.pointer[i] = saved + epsilon
+            let plus = loss.forward(logits, labels: labels)
+            logits.pointer[i] = saved - epsilon
+            let minus = loss.forward(logits, labels: labels)
+            logits.pointer[i] = saved
+            worst = max(worst, abs((plus - minus) / (2 * epsilon) - analytic.pointer[i]))
+        }
+        #expect(worst < 1e-3, "max abs difference \(worst)")
+    }
+}

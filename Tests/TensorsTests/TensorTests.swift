@@ -1,0 +1,29 @@
+import Tensors
+import Testing
+
+struct TensorTests {
+    @Test func indexesRowMajor() {
+        let x = Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        #expect(x[1, 2] == 6)
+        #expect(x.rows(1..<2).toArray() == [4, 5, 6])
+        #expect(x.reshaped([3, 2])[2, 0] == 5)
+    }
+
+    @Test func viewsShareStorageAndCopiesDoNot() {
+        let x = Tensor(shape: [2, 2], values: [1, 2, 3, 4])
+        let view = x.rows(1..<2)
+        let copy = x.copy()
+        view[0, 1] = 40
+        #expect(x[1, 1] == 40)
+        #expect(copy[1, 1] == 4)
+    }
+
+    @Test func workspaceReusesAndGrows() {
+        var workspace = Workspace()
+        let a = workspace.tensor([4, 4])
+        let b = workspace.tensor([2, 4])
+        #expect(a.storage === b.storage)
+        let c = workspace.tensor([8, 4])
+        #expect(c.storage !== a.storage)
+    }
+}
