@@ -80,7 +80,7 @@ public final class Sequential {
     /// Back-propagates `outputGradient` through every layer, last first, adding into the
     /// gradient buffer. `layerDone(i)` runs as soon as layer `i` has finished its parameter
     /// gradients (the hook for starting gradient all-reduces early).
-    public func backward(_ outputGradient: Tensor, layerDone: ((Int) -> Void)? = nil) {
+    public func backward(_ outputGradient: Tensor, layerDone: (Int) throws -> Void) rethrows {
         var gradient = outputGradient
         for index in layers.indices.reversed() {
             if index == 0 {
@@ -88,8 +88,13 @@ public final class Sequential {
             } else {
                 gradient = layers[index].backward(gradient)
             }
-            layerDone?(index)
+            try layerDone(index)
         }
+    }
+
+    /// Back-propagates `outputGradient` through every layer, last first.
+    public func backward(_ outputGradient: Tensor) {
+        backward(outputGradient) { _ in }
     }
 
     /// A Keras-style table: layer, output shape, parameter count.

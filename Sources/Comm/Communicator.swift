@@ -1,0 +1,89 @@
+// The collective operations a data-parallel job needs, as one protocol with a single-process,
+// an in-process (threads) and an MPI implementation (module CommMPI).
+
+/// How values from all ranks are combined.
+public enum ReduceOperation: Sendable {
+    case sum
+    case max
+    case min
+}
+
+/// Collective operations across the ranks of a data-parallel job.
+///
+/// Every rank must call the same collectives, in the same order, with the same element counts.
+///
+/// **Determinism.** `allReduceSum` of `Float`s is defined to add the ranks' values in rank order,
+/// ((x₀ + x₁) + x₂) + …, element by element, whatever the transport; so a run's parameters do not
+/// depend on the reduction order an MPI library picks, and the in-process simulation of N ranks
+/// gives bit-for-bit the result of N MPI processes.
+public protocol Communicator: AnyObject {
+    /// This process's index, `0 ..< size`.
+    var rank: Int { get }
+    /// The number of ranks in the job.
+    var size: Int { get }
+
+    /// Replaces `buffer` on every rank with the element-wise sum over ranks, in rank order.
+    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
+
+    /// Combines small control values (flags, counts, metric sums) across ranks.
+    func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double]
+
+    /// Returns every rank's `value`, in rank order.
+    func allGather(_ value: UInt64) throws -> [UInt64]
+
+    /// Copies `buffer` on `root` to every rank.
+    func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, from root: Int) throws
+
+    /// Blocks until every rank has called `barrier()`.
+    func barrier() throws
+
+    /// Starts an `allReduceSum` of `buffer` that `wait` completes; the default runs it at once.
+    /// Until `wait` returns, the caller must not touch `buffer`.
+    func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction
+
+    /// Completes a reduction started by `startAllReduceSum`.
+    func wait(_ pending: PendingReduction) throws
+
+    /// Ends the job on every rank after a failure on this one, so no rank waits forever in a
+    /// collective (MPI_Abort under MPI). Does not return under MPI.
+    func abort(code: Int32)
+}
+
+/// A reduction in flight, returned by `startAllReduceSum`.
+public final class PendingReduction: @unchecked Sendable {
+    /// The buffer being reduced.
+    public let buffer: UnsafeMutableBufferPointer<Float>
+    /// Implementation state (an MPI request, for instance).
+    public var state: AnyObject?
+    /// Whether `wait` has completed it.
+    public var isComplete = false
+
+    /// Wraps `buffer` with optional implementation state.
+    public init(buffer: UnsafeMutableBufferPointer<Float>, state: AnyObject? = nil, isComplete: Bool = false) {
+        self.buffer = buffer
+        self.state = state
+        self.isComplete = isComplete
+    }
+}
+
+extension Communicator {
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
+        try allReduceSum(buffer)
+        return PendingReduction(buffer: buffer, isComplete: true)
+    }
+
+    public func wait(_ pending: PendingReduction) throws {
+        pending.isComplete = true
+    }
+
+    /// Whether this is rank 0, the one that validates, logs and writes checkpoints.
+    public var isRoot: Bool { rank == 0 }
+}
+
+/// The part of `count` elements that rank `index` of `ranks` owns when a reduction is split
+/// among ranks: near-equal contiguous chunks, the first `count % ranks` one element longer.
+public func chunk(_ index: Int, of count: Int, ranks: Int) -> Range<Int> {
+    let base = count / ranks, extra = count % ranks
+    let start = index * base + min(index, extra)
+    return start..<(start + base + (index < extra ? 1 : 0))
+}

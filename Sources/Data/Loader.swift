@@ -1,0 +1,108 @@
+// The training batch order: a pure function of (seed, epoch, shard), so every run with the same
+// seed sees the same batches, whatever the world size, and a resumed run needs only the step.
+import Tensors
+
+/// One training batch: features (N, D…) and class labels (N).
+public struct Batch {
+    /// The features, a view into the loader's buffer, valid until the next `batch` call.
+    public let features: Tensor
+    /// The labels.
+    public let labels: [Int32]
+}
+
+/// Draws the training batches of one rank from the shards it holds.
+///
+/// Each shard `j` (identified by its global index) is shuffled once per epoch by
+/// `Generator(seed:, keys: [Purpose.shuffle, epoch, j])`. A batch of `batchSize` rows takes an
+/// equal part from each shard the rank holds (the first `batchSize % shards` shards give one row
+/// more), slice `step` of that shard's shuffled order. So the union over ranks of step `k`'s
+/// batches is the same set of samples whether the shards are spread over N ranks or held by one
+/// process with an N-times larger batch.
+///
+/// An epoch has `min over shards ⌊rows / part⌋` steps: a batch is never short, and rows left
+/// over in longer shards are skipped for that epoch (different ones each epoch when shuffling).
+public final class TrainingLoader {
+    /// The shards, with their global indices.
+    public let shards: [(index: Int, shard: DatasetShard)]
+    /// Rows per batch on this rank.
+    public let batchSize: Int
+    /// Rows each shard contributes to one batch.
+    public let parts: [Int]
+    /// Whether to reshuffle every epoch (false: file order).
+    public let shuffle: Bool
+    /// The seed of the run.
+    public let seed: UInt64
+    /// Full batches this rank can draw per epoch.
+    public let stepsPerEpoch: Int
+
+    private var orderEpoch = -1
+    private var orders: [[Int]] = []
+    private var buffer = Workspace()
+
+    /// Plans batches of `batchSize` rows over `shards`.
+    /// - Throws: `LoaderError` if there are no shards, the batch is smaller than the number of
+    ///   shards, or some shard cannot fill one batch.
+    public init(shards: [(index: Int, shard: DatasetShard)], batchSize: Int, seed: UInt64, shuffle: Bool = true) throws {
+        guard !shards.isEmpty else { throw LoaderError("no training shards to load") }
+        guard batchSize >= shards.count else {
+            throw LoaderError("batch size \(batchSize) is smaller than the \(shards.count) shards this rank holds; "
+                + "each batch takes at least one row from each shard")
+        }
+        let rowLength = shards[0].shard.features.rowLength
+        for (_, shard) in shards where shard.features.rowLength != rowLength {
+            throw LoaderError("\(shard.path) has \(shard.features.rowLength) features per sample but \(shards[0].shard.path) has \(rowLength)")
+        }
+        let parts = (0..<shards.count).map { batchSize / shards.count + ($0 < batchSize % shards.count ? 1 : 0) }
+        let steps = zip(shards, parts).map { $0.shard.count / $1 }.min() ?? 0
+        guard steps > 0 else {
+            let (shard, part) = zip(shards, parts).first { $0.shard.count < $1 }.map { ($0.0.shard, $0.1) } ?? (shards[0].shard, parts[0])
+            throw LoaderError("\(shard.path) has \(shard.count) samples, fewer than the \(part) it must give to every batch "
+                + "(batch size \(batchSize)); lower training.batch_size")
+        }
+        self.shards = shards
+        self.batchSize = batchSize
+        self.parts = parts
+        self.shuffle = shuffle
+        self.seed = seed
+        self.stepsPerEpoch = steps
+    }
+
+    /// The batch at `step` (0-based, within the epoch) of `epoch` (0-based).
+    public func batch(epoch: Int, step: Int) -> Batch {
+        precondition(step >= 0 && step < stepsPerEpoch, "TrainingLoader: step \(step) outside 0..<\(stepsPerEpoch)")
+        if orderEpoch != epoch { reorder(epoch: epoch) }
+        let sampleShape = [batchSize] + Array(shards[0].shard.features.shape.dropFirst())
+        let features = buffer.tensor(sampleShape)
+        let rowLength = features.rowLength
+        var labels: [Int32] = []
+        labels.reserveCapacity(batchSize)
+        var row = 0
+        for (j, (_, shard)) in shards.enumerated() {
+            let source = shard.features.pointer
+            for i in orders[j][(step * parts[j])..<((step + 1) * parts[j])] {
+                (features.pointer + row * rowLength).update(from: source + i * rowLength, count: rowLength)
+                labels.append(shard.labels[i])
+                row += 1
+            }
+        }
+        return Batch(features: features, labels: labels)
+    }
+
+    private func reorder(epoch: Int) {
+        orders = shards.map { index, shard in
+            guard shuffle else { return Array(0..<shard.count) }
+            var generator = Generator(seed: seed, keys: [Purpose.shuffle, UInt64(epoch), UInt64(index)])
+            return generator.permutation(shard.count)
+        }
+        orderEpoch = epoch
+    }
+}
+
+/// A training batch plan that cannot work with the given shards.
+public struct LoaderError: Error, CustomStringConvertible {
+    /// What is wrong, naming the shard file.
+    public let description: String
+
+    /// Creates an error.
+    public init(_ description: String) { self.description = description }
+}

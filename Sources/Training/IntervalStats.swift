@@ -1,0 +1,43 @@
+// The numbers behind one train record of metrics.jsonl: loss, accuracy and where the time went
+// over the steps since the last record.
+import Foundation
+import Metrics
+import Tensors
+
+/// Sums over the steps of one logging interval.
+struct IntervalStats {
+    private var tally = ClassificationTally()
+    private var steps = 0
+    private var data = 0.0, compute = 0.0, communication = 0.0, total = 0.0
+
+    mutating func add(tallyFrom loss: Float, logits: Tensor, labels: [Int32],
+                      data: Double, compute: Double, communication: Double, total: Double) {
+        tally.add(meanLoss: loss, logits: logits.pointer, rows: logits.rowCount, classes: logits.rowLength, labels: labels)
+        steps += 1
+        self.data += data
+        self.compute += compute
+        self.communication += communication
+        self.total += total
+    }
+
+    /// The train record for this interval (docs/metrics.md).
+    func record(step: Int, epoch: Int, learningRate: Float, gradientNorm: Float, globalBatch: Int) -> MetricsRecord {
+        let perStep = 1000 / Double(max(steps, 1))
+        var record = MetricsRecord()
+        record["time"] = .number(Date().timeIntervalSince1970)
+        record["step"] = .integer(step)
+        record["epoch"] = .integer(epoch)
+        record["split"] = .text("train")
+        record["loss"] = .number(tally.loss)
+        record["accuracy"] = .number(tally.accuracy)
+        record["lr"] = .float(learningRate)
+        record["grad_norm"] = .float(gradientNorm)
+        record["samples_per_sec"] = .number((Double(steps * globalBatch) / total).rounded())
+        record["step_ms"] = .number((total * perStep * 1000).rounded() / 1000)
+        record["compute_ms"] = .number((compute * perStep * 1000).rounded() / 1000)
+        record["comm_ms"] = .number((communication * perStep * 1000).rounded() / 1000)
+        record["data_ms"] = .number((data * perStep * 1000).rounded() / 1000)
+        record["steps"] = .integer(steps)
+        return record
+    }
+}

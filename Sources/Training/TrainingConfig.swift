@@ -1,0 +1,204 @@
+// The typed training configuration: every key of docs/config.md, its default, and its check.
+import Foundation
+import NN
+
+/// One layer of the model, as written in `model.layers`.
+public enum LayerConfig: Equatable, Sendable {
+    case dense(units: Int, initializer: String, bias: Bool)
+    case relu
+
+    /// The layer this entry describes.
+    func makeLayer() -> any Layer {
+        switch self {
+        case .dense(let units, let initializer, let bias):
+            return Dense(units: units, weightInitializer: Initializer(name: initializer) ?? .heNormal, useBias: bias)
+        case .relu:
+            return ReLU()
+        }
+    }
+}
+
+/// Everything a training run is configured with; see docs/config.md.
+public struct TrainingConfig: Equatable, Sendable {
+    /// The run's name (default run directory `runs/<name>`).
+    public var name = "run"
+    /// The seed of every random stream (initialization, shuffling).
+    public var seed: UInt64 = 0
+
+    /// The dataset directory (train-*.h5, val.h5, test.h5; datasets/README.md).
+    public var dataDirectory = "datasets/fashion-mnist"
+    /// The features dataset's name in the shard files.
+    public var featuresKey = "features"
+    /// The labels dataset's name in the shard files.
+    public var labelsKey = "labels"
+    /// Whether to reshuffle the training samples every epoch.
+    public var shuffle = true
+
+    /// The expected shape of one input sample; checked against the data when set.
+    public var inputShape: [Int]?
+    /// The layers, in order.
+    public var layers: [LayerConfig] = []
+
+    /// The loss function.
+    public var loss = "softmax_cross_entropy"
+
+    /// The optimizer (`sgd`).
+    public var optimizer = "sgd"
+    /// The learning rate.
+    public var learningRate: Float = 0.01
+    /// SGD momentum μ.
+    public var momentum: Float = 0
+    /// Nesterov momentum.
+    public var nesterov = false
+    /// Coupled L2 weight decay λ.
+    public var weightDecay: Float = 0
+
+    /// Samples per batch on each rank.
+    public var batchSize = 32
+    /// Passes over the training data.
+    public var epochs = 1
+    /// Stop after this many steps in total, if set.
+    public var maxSteps: Int?
+    /// Write a train record every this many steps.
+    public var logEvery = 100
+    /// Batch size for validation and test evaluation.
+    public var evalBatchSize = 1000
+
+    /// The defaults.
+    public init() {}
+
+    /// Reads `tree`, rejecting unknown keys and bad values; `source` names the file in errors.
+    public init(tree: ConfigTree, source: String) throws {
+        var root = try ConfigReader(tree, source: source, path: "")
+        name = try root.string("name", default: name)
+        guard let seedValue = UInt64(try root.string("seed", default: "0")) else {
+            throw root.error("seed", "must be a non-negative integer")
+        }
+        seed = seedValue
+
+        var data = try root.section("data")
+        dataDirectory = try data.string("dir", default: dataDirectory)
+        featuresKey = try data.string("features_key", default: featuresKey)
+        labelsKey = try data.string("labels_key", default: labelsKey)
+        shuffle = try data.bool("shuffle", default: shuffle)
+        try data.finish()
+
+        var model = try root.section("model")
+        inputShape = try model.intList("input_shape")
+        let layerTrees = try model.list("layers")
+        guard !layerTrees.isEmpty else { throw model.error("layers", "must list at least one layer") }
+        layers = try layerTrees.enumerated().map { index, tree in
+            try TrainingConfig.layer(tree, source: source, path: "model.layers.\(index)")
+        }
+        try model.finish()
+
+        switch root.tree("loss") {
+        case .scalar(let text)?: loss = text
+        case nil: break
+        default:
+            var lossSection = try ConfigReader(root.tree("loss"), source: source, path: "loss")
+            loss = try lossSection.string("type", default: loss)
+            try lossSection.finish()
+        }
+        guard loss == "softmax_cross_entropy" else {
+            throw root.error("loss", "must be softmax_cross_entropy (the only loss so far), got '\(loss)'")
+        }
+
+        var optimizerSection = try root.section("optimizer")
+        optimizer = try optimizerSection.choice("type", default: optimizer, from: ["sgd"])
+        learningRate = try optimizerSection.float("learning_rate", default: learningRate, positive: true)
+        momentum = try optimizerSection.float("momentum", default: momentum, range: 0...0.999_999)
+        nesterov = try optimizerSection.bool("nesterov", default: nesterov)
+        weightDecay = try optimizerSection.float("weight_decay", default: weightDecay, range: 0...Float.greatestFiniteMagnitude)
+        if nesterov && momentum == 0 { throw optimizerSection.error("nesterov", "needs optimizer.momentum > 0") }
+        try optimizerSection.finish()
+
+        var training = try root.section("training")
+        batchSize = try training.int("batch_size", default: batchSize, minimum: 1)
+        epochs = try training.int("epochs", default: epochs, minimum: 1)
+        maxSteps = try training.optionalInt("max_steps", minimum: 1)
+        logEvery = try training.int("log_every", default: logEvery, minimum: 1)
+        evalBatchSize = try training.int("eval_batch_size", default: evalBatchSize, minimum: 1)
+        try training.finish()
+
+        try root.finish()
+    }
+
+    private static func layer(_ tree: ConfigTree, source: String, path: String) throws -> LayerConfig {
+        var reader = try ConfigReader(tree, source: source, path: path)
+        let type = try reader.choice("type", default: "", from: ["dense", "relu"])
+        let layer: LayerConfig
+        switch type {
+        case "dense":
+            guard let units = try reader.optionalInt("units", minimum: 1) else {
+                throw reader.error("units", "is required for a dense layer")
+            }
+            let initializer = try reader.choice("init", default: "he_normal", from: Initializer.names)
+            layer = .dense(units: units, initializer: initializer, bias: try reader.bool("bias", default: true))
+        default:
+            layer = .relu
+        }
+        try reader.finish()
+        return layer
+    }
+
+    /// Loads a YAML file and applies `--set` overrides.
+    /// - Throws: `ConfigError` naming the file and key, or the file's read error.
+    public static func load(path: String, overrides: [String] = []) throws -> TrainingConfig {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ConfigError(source: path, key: nil, message: "does not exist (pass --config FILE, e.g. launch/configs/fashion-mnist-mlp.yaml)")
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(source: path, key: nil, message: "cannot be read: \(error.localizedDescription)")
+        }
+        let tree = try ConfigTree.parse(yaml: text, source: path).applying(overrides: overrides)
+        return try TrainingConfig(tree: tree, source: path)
+    }
+
+    /// The resolved config as YAML, every effective value included (written to the run
+    /// directory as `config.yaml`; it loads back to an equal config).
+    public var yaml: String {
+        var lines = [
+            "name: \(quoted(name))",
+            "seed: \(seed)",
+            "data:",
+            "  dir: \(quoted(dataDirectory))",
+            "  features_key: \(quoted(featuresKey))",
+            "  labels_key: \(quoted(labelsKey))",
+            "  shuffle: \(shuffle)",
+            "model:",
+        ]
+        if let inputShape { lines.append("  input_shape: [\(inputShape.map(String.init).joined(separator: ", "))]") }
+        lines.append("  layers:")
+        for layer in layers {
+            switch layer {
+            case .dense(let units, let initializer, let bias):
+                lines.append("    - {type: dense, units: \(units), init: \(initializer), bias: \(bias)}")
+            case .relu:
+                lines.append("    - {type: relu}")
+            }
+        }
+        lines += [
+            "loss: \(loss)",
+            "optimizer:",
+            "  type: \(optimizer)",
+            "  learning_rate: \(learningRate)",
+            "  momentum: \(momentum)",
+            "  nesterov: \(nesterov)",
+            "  weight_decay: \(weightDecay)",
+            "training:",
+            "  batch_size: \(batchSize)",
+            "  epochs: \(epochs)",
+        ]
+        if let maxSteps { lines.append("  max_steps: \(maxSteps)") }
+        lines += ["  log_every: \(logEvery)", "  eval_batch_size: \(evalBatchSize)"]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func quoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+}

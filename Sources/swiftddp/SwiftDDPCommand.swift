@@ -1,0 +1,49 @@
+// The `swiftddp` command: prepare data, train, inspect files.
+import ArgumentParser
+
+@main
+struct SwiftDDPCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "swiftddp",
+        abstract: "Train neural networks data-parallel across MPI ranks on CPUs.",
+        discussion: """
+            Typical session:
+              swiftddp prepare fashion-mnist --out datasets/fashion-mnist --shards 2
+              swiftddp train --config launch/configs/fashion-mnist-mlp.yaml
+              swiftddp inspect datasets/fashion-mnist/val.h5
+
+            Without mpirun, `train` runs as one process (the single-node debug mode).
+            Docs: docs/cli.md (every command and flag), docs/config.md (every config key).
+            """,
+        subcommands: [TrainCommand.self, PrepareCommand.self, InspectCommand.self])
+}
+
+/// Prints `error` the way every subcommand reports failures: one line on stderr that names the
+/// file, key or rank, then a non-zero exit.
+func fail(_ error: any Error, rank: Int? = nil) -> ExitCode {
+    let prefix = rank.map { "swiftddp: error on rank \($0): " } ?? "swiftddp: error: "
+    var standardError = StandardError()
+    print(prefix + String(describing: error), to: &standardError)
+    return ExitCode.failure
+}
+
+/// `print(..., to:)` target for stderr.
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileDescriptorWriter.write(string, to: 2)
+    }
+}
+
+enum FileDescriptorWriter {
+    static func write(_ string: String, to descriptor: Int32) {
+        var text = string
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = writeBytes(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+}

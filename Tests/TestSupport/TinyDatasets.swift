@@ -1,0 +1,73 @@
+// Small deterministic classification datasets written in the real shard format.
+import Data
+import Foundation
+import Tensors
+
+/// Gaussian blobs: `classes` clusters in `features` dimensions, seeded, so a small MLP can learn
+/// them in a few epochs.
+public enum TinyDatasets {
+    /// Samples and labels of `count` blob points.
+    public static func blobs(count: Int, features: Int = 8, classes: Int = 3, seed: UInt64 = 1) -> (values: [Float], labels: [Int32]) {
+        var centres = Generator(seed: 1000 + UInt64(classes))
+        let means = (0..<(classes * features)).map { _ in centres.normal(standardDeviation: 2) }
+        var generator = Generator(seed: seed)
+        var values: [Float] = []
+        var labels: [Int32] = []
+        for _ in 0..<count {
+            let label = generator.nextInt(below: classes)
+            labels.append(Int32(label))
+            for j in 0..<features { values.append(means[label * features + j] + generator.normal(standardDeviation: 0.7)) }
+        }
+        return (values, labels)
+    }
+
+    /// Writes a dataset directory: `shards` training shards of `perShard` samples (sizes may be
+    /// given per shard), `val.h5` and `test.h5`.
+    public static func writeBlobDirectory(_ path: String, shardSizes: [Int], evalCount: Int = 60,
+                                          features: Int = 8, classes: Int = 3) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (index, size) in shardSizes.enumerated() {
+            let (values, labels) = blobs(count: size, features: features, classes: classes, seed: UInt64(index + 1))
+            try DatasetShard.write(path: "\(path)/\(DatasetFormat.trainShardName(index: index, count: shardSizes.count))",
+                                   features: values, labels: labels,
+                                   metadata: metadata(features: features, classes: classes, split: .train, index: index, count: shardSizes.count))
+        }
+        for (split, seed) in [(DatasetSplit.validation, UInt64(100)), (.test, 200)] {
+            let (values, labels) = blobs(count: evalCount, features: features, classes: classes, seed: seed)
+            try DatasetShard.write(path: "\(path)/\(split == .test ? DatasetFormat.testFileName : DatasetFormat.validationFileName)",
+                                   features: values, labels: labels,
+                                   metadata: metadata(features: features, classes: classes, split: split, index: 0, count: 1))
+        }
+    }
+
+    private static func metadata(features: Int, classes: Int, split: DatasetSplit, index: Int, count: Int) -> DatasetMetadata {
+        DatasetMetadata(numClasses: classes, featureShape: [features], scale: 1,
+                        classNames: (0..<classes).map { "class\($0)" }, source: "TinyDatasets.blobs",
+                        split: split, shardIndex: index, shardCount: count)
+    }
+
+    /// A config for a small MLP on blobs, as YAML.
+    public static func blobConfig(dataDirectory: String, classes: Int = 3, epochs: Int = 3, batchSize: Int = 16,
+                                  extra: String = "") -> String {
+        """
+        name: blobs
+        seed: 7
+        data:
+          dir: '\(dataDirectory)'
+        model:
+          layers:
+            - {type: dense, units: 16}
+            - {type: relu}
+            - {type: dense, units: \(classes), init: xavier_uniform}
+        optimizer:
+          type: sgd
+          learning_rate: 0.1
+          momentum: 0.9
+        training:
+          batch_size: \(batchSize)
+          epochs: \(epochs)
+          log_every: 5
+        \(extra)
+        """
+    }
+}

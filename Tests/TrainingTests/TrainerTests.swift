@@ -1,0 +1,79 @@
+import Comm
+import Foundation
+import Testing
+import TestSupport
+@testable import Training
+
+struct TrainerTests {
+    private func train(_ directory: TemporaryDirectory, overrides: [String] = [], runName: String = "run") throws -> TrainingSummary {
+        let configPath = directory.file("config.yaml")
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("data")).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let config = try TrainingConfig.load(path: configPath, overrides: overrides)
+        var options = RunOptions(runDirectory: directory.file(runName))
+        options.overwrite = true
+        return try Trainer(config: config, options: options, communicator: SingleProcessCommunicator(),
+                           console: Console(rank: 0, quiet: true)).run()
+    }
+
+    @Test func learnsBlobsAndWritesTheRunDirectory() throws {
+        let directory = try TemporaryDirectory("trainer")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [300])
+        let summary = try train(directory)
+        #expect(summary.steps == 3 * (300 / 16))
+        #expect((summary.testAccuracy ?? 0) > 0.9, "test accuracy \(String(describing: summary.testAccuracy))")
+
+        let run = RunDirectory(path: directory.file("run"))
+        let lines = try String(contentsOfFile: run.metricsPath, encoding: .utf8).split(separator: "\n")
+        let records = try lines.map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:] }
+        #expect(records.filter { $0["split"] as? String == "val" }.count == 3)
+        let test = try #require(records.last)
+        #expect(test["split"] as? String == "test")
+        #expect(abs((test["accuracy"] as? Double ?? 0) - (summary.testAccuracy ?? 1)) < 1e-12)
+        let train = try #require(records.first)
+        for key in ["time", "step", "epoch", "loss", "accuracy", "lr", "grad_norm", "samples_per_sec", "compute_ms", "comm_ms", "data_ms"] {
+            #expect(train[key] != nil, "train record lacks \(key)")
+        }
+        // every step is counted in exactly one train record
+        #expect(records.filter { $0["split"] as? String == "train" }.compactMap { $0["steps"] as? Int }.reduce(0, +) == summary.steps)
+        #expect(FileManager.default.fileExists(atPath: run.configPath))
+        #expect(try String(contentsOfFile: run.logPath, encoding: .utf8).contains("epoch 3/3"))
+    }
+
+    @Test func sameSeedGivesIdenticalParameters() throws {
+        let directory = try TemporaryDirectory("determinism")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [200, 150])
+        let first = try train(directory, runName: "a")
+        let second = try train(directory, runName: "b")
+        #expect(first.parameters == second.parameters)
+        let third = try train(directory, overrides: ["seed=8"], runName: "c")
+        #expect(first.parameters != third.parameters)
+    }
+
+    @Test func maxStepsStopsEarly() throws {
+        let directory = try TemporaryDirectory("maxsteps")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [300])
+        #expect(try train(directory, overrides: ["training.max_steps=5"]).steps == 5)
+    }
+
+    @Test func refusesToOverwriteAnEarlierRun() throws {
+        let directory = try TemporaryDirectory("overwrite")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [100])
+        _ = try train(directory, overrides: ["training.max_steps=2"])
+        let configPath = directory.file("config.yaml")
+        let config = try TrainingConfig.load(path: configPath)
+        let trainer = Trainer(config: config, options: RunOptions(runDirectory: directory.file("run")),
+                              communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true))
+        let error = #expect(throws: RunDirectoryError.self) { try trainer.run() }
+        #expect(error?.description.contains("--overwrite") == true)
+    }
+
+    @Test func modelThatDoesNotFitTheDataIsNamed() throws {
+        let directory = try TemporaryDirectory("fit")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [100])
+        let outputs = #expect(throws: TrainingError.self) { try train(directory, overrides: ["model.layers.2.units=12"]) }
+        #expect(outputs?.description.contains("model.layers.2 outputs [12]") == true)
+        #expect(outputs?.description.contains("num_classes 3") == true)
+        let input = #expect(throws: TrainingError.self) { try train(directory, overrides: ["model.input_shape=[784]"]) }
+        #expect(input?.description.contains("model.input_shape is [784]") == true)
+    }
+}
