@@ -23,6 +23,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensors"]),
         .target(name: "Data", dependencies: ["Tensors", "CHDF5", "CZlib"]),
         .target(name: "Comm"),
+        .target(name: "CommMPI", dependencies: ["Comm", "CMPI"]),
         .target(name: "Metrics"),
         .target(name: "Training", dependencies: [
             "Tensors", "NN", "Data", "Comm", "Metrics",
@@ -31,7 +32,7 @@ let package = Package(
 
         // Executables: the CLI and the benchmark
         .executableTarget(name: "swiftddp", dependencies: [
-            "Training", "Data",
+            "Training", "Data", "CommMPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Tensors", "NN"]),

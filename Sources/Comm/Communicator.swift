@@ -41,6 +41,9 @@ public protocol Communicator: AnyObject {
     /// Until `wait` returns, the caller must not touch `buffer`.
     func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction
 
+    /// Advances a started reduction without blocking; returns whether it has completed.
+    func poll(_ pending: PendingReduction) throws -> Bool
+
     /// Completes a reduction started by `startAllReduceSum`.
     func wait(_ pending: PendingReduction) throws
 
@@ -70,6 +73,10 @@ extension Communicator {
     public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
         try allReduceSum(buffer)
         return PendingReduction(buffer: buffer, isComplete: true)
+    }
+
+    public func poll(_ pending: PendingReduction) throws -> Bool {
+        pending.isComplete
     }
 
     public func wait(_ pending: PendingReduction) throws {

@@ -57,6 +57,9 @@ public final class GradientBuckets {
                 start = end
             }
         }
+        // Give the transport a chance to move earlier buckets along (MPI progresses
+        // nonblocking collectives only inside MPI calls).
+        for reduction in pending where !reduction.isComplete { _ = try communicator.poll(reduction) }
     }
 
     /// Waits for every started reduction and divides the buffer by the number of ranks, so it

@@ -65,6 +65,16 @@ public final class Sequential {
         }
     }
 
+    /// For each layer, the range of the flat buffers its parameters occupy (empty for layers
+    /// without parameters).
+    public var layerParameterRanges: [Range<Int>] {
+        parameterIndices.map { indices in
+            let parameters = store.parameters[indices]
+            guard let first = parameters.first, let last = parameters.last else { return 0..<0 }
+            return first.offset..<(last.offset + last.count)
+        }
+    }
+
     /// The number of trainable scalars.
     public var parameterCount: Int { store.count }
 
@@ -75,26 +85,39 @@ public final class Sequential {
         layers.reduce(x) { input, layer in layer.forward(input, mode: mode) }
     }
 
+    /// Like `forward(_:mode:)`, calling `layerDone(i, output)` after each layer (the hook of
+    /// `--detect-anomalies`).
+    public func forward(_ x: Tensor, mode: Mode = .training, layerDone: (Int, Tensor) throws -> Void) rethrows -> Tensor {
+        var output = x
+        for (index, layer) in layers.enumerated() {
+            output = layer.forward(output, mode: mode)
+            try layerDone(index, output)
+        }
+        return output
+    }
+
     // MARK: - Backward
 
     /// Back-propagates `outputGradient` through every layer, last first, adding into the
-    /// gradient buffer. `layerDone(i)` runs as soon as layer `i` has finished its parameter
-    /// gradients (the hook for starting gradient all-reduces early).
-    public func backward(_ outputGradient: Tensor, layerDone: (Int) throws -> Void) rethrows {
+    /// gradient buffer. `layerDone(i, inputGradient)` runs as soon as layer `i` has finished its
+    /// parameter gradients (the hook for starting gradient all-reduces early); the first layer's
+    /// input gradient is not computed and is passed as `nil`.
+    public func backward(_ outputGradient: Tensor, layerDone: (Int, Tensor?) throws -> Void) rethrows {
         var gradient = outputGradient
         for index in layers.indices.reversed() {
             if index == 0 {
                 layers[index].accumulateParameterGradients(gradient)
+                try layerDone(index, nil)
             } else {
                 gradient = layers[index].backward(gradient)
+                try layerDone(index, gradient)
             }
-            try layerDone(index)
         }
     }
 
     /// Back-propagates `outputGradient` through every layer, last first.
     public func backward(_ outputGradient: Tensor) {
-        backward(outputGradient) { _ in }
+        backward(outputGradient) { _, _ in }
     }
 
     /// A Keras-style table: layer, output shape, parameter count.

@@ -8,15 +8,16 @@ import Tensors
 struct IntervalStats {
     private var tally = ClassificationTally()
     private var steps = 0
-    private var data = 0.0, compute = 0.0, communication = 0.0, total = 0.0
+    private var data = 0.0, compute = 0.0, communication = 0.0, exposed = 0.0, total = 0.0
 
-    mutating func add(tallyFrom loss: Float, logits: Tensor, labels: [Int32],
-                      data: Double, compute: Double, communication: Double, total: Double) {
+    mutating func add(loss: Float, logits: Tensor, labels: [Int32], data: Double, compute: Double,
+                      communication: Double, exposedCommunication: Double, total: Double) {
         tally.add(meanLoss: loss, logits: logits.pointer, rows: logits.rowCount, classes: logits.rowLength, labels: labels)
         steps += 1
         self.data += data
         self.compute += compute
         self.communication += communication
+        self.exposed += exposedCommunication
         self.total += total
     }
 
@@ -36,8 +37,24 @@ struct IntervalStats {
         record["step_ms"] = .number((total * perStep * 1000).rounded() / 1000)
         record["compute_ms"] = .number((compute * perStep * 1000).rounded() / 1000)
         record["comm_ms"] = .number((communication * perStep * 1000).rounded() / 1000)
+        record["allreduce_wait_ms"] = .number((exposed * perStep * 1000).rounded() / 1000)
         record["data_ms"] = .number((data * perStep * 1000).rounded() / 1000)
         record["steps"] = .integer(steps)
         return record
+    }
+}
+
+extension IntervalStats {
+    /// A console line for a train record, llm.c style:
+    /// `step  120/2000 | loss 0.4120 | acc 0.8750 | lr 5.00e-02 | norm 0.93 | 3.1 ms | 41234 samples/s`.
+    static func line(_ record: MetricsRecord, totalSteps: Int) -> String {
+        func number(_ key: String) -> Double { record[key]?.doubleValue ?? .nan }
+        let width = String(totalSteps).count
+        let step = String(Int(number("step")))
+        return "step \(String(repeating: " ", count: max(0, width - step.count)))\(step)/\(totalSteps)"
+            + " | loss \(fixed(number("loss"), 4)) | acc \(fixed(number("accuracy"), 4)) | lr \(number("lr"))"
+            + " | norm \(fixed(number("grad_norm"), 3)) | \(fixed(number("step_ms"), 2)) ms"
+            + " (compute \(fixed(number("compute_ms"), 2)), comm \(fixed(number("comm_ms"), 2)), data \(fixed(number("data_ms"), 2)))"
+            + " | \(Int(number("samples_per_sec"))) samples/s"
     }
 }

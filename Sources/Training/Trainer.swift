@@ -1,5 +1,6 @@
 // The training loop, top to bottom (style.md §11): set up, then for every step fetch a batch,
-// forward, loss, backward with gradient all-reduce, optimizer step, record.
+// forward, loss, backward with bucketed gradient all-reduce, agree on control flags, optimizer
+// step, record.
 import Comm
 import Data
 import Foundation
@@ -7,14 +8,22 @@ import Metrics
 import NN
 import Tensors
 
-/// Choices about one run that are not part of the model's config.
+/// Choices about one run that are not part of the model's config (CLI flags).
 public struct RunOptions: Sendable {
     /// The run directory (rank 0 writes it).
     public var runDirectory: String
     /// Replace an existing run's files in `runDirectory`.
     public var overwrite = false
-    /// Gradient bucket size for the all-reduce, in bytes.
-    public var bucketBytes = 4 << 20
+    /// Train on this many fixed batches only, every epoch (Lightning's `overfit_batches`).
+    public var overfitBatches: Int?
+    /// Check every parameter's gradient against finite differences on one batch before training.
+    public var checkGradients = false
+    /// Stop at the first non-finite activation or gradient, naming the layer.
+    public var detectAnomalies = false
+    /// Print a console line for every train record (with `training.log_every`).
+    public var printSteps = false
+    /// Write the final parameters to this HDF5 file (rank 0).
+    public var saveWeights: String?
 
     /// Options for a run written to `runDirectory`.
     public init(runDirectory: String) {
@@ -37,8 +46,13 @@ public struct TrainingSummary: Sendable {
     public var runDirectory = ""
     /// Training samples per second over the whole run (all ranks).
     public var samplesPerSecond = 0.0
-    /// The final parameters, flat, in `namedParameters` order.
+    /// The signal that stopped the run early, or 0.
+    public var stoppedBySignal: Int32 = 0
+    /// The worst `--check-gradients` result, if it ran.
+    public var gradientCheck: ParameterGradientCheck?
+    /// The final parameters, flat, in `namedParameters` order, and their checksum.
     public var parameters: [Float] = []
+    public var checksum: UInt64 = 0
 }
 
 /// Trains one model on one rank of a data-parallel job.
@@ -62,40 +76,23 @@ public final class Trainer {
         let comm = communicator
         let rank = comm.rank, worldSize = comm.size
 
-        // ---- data: this rank's training shards; rank 0 also loads validation and test
-        let directory = try DatasetDirectory(path: config.dataDirectory)
-        let myShards = stride(from: rank, to: directory.trainShards.count, by: worldSize).map { $0 }
-        guard !myShards.isEmpty else {
-            throw TrainingError.missingData("\(config.dataDirectory) has \(directory.trainShards.count) training shards "
-                + "but the job has \(worldSize) ranks; rank \(rank) has none (prepare with --shards \(worldSize) or more)")
-        }
-        let shards = try myShards.map { index in
-            (index: index, shard: try DatasetShard.load(path: directory.trainShards[index],
-                                                       featuresKey: config.featuresKey, labelsKey: config.labelsKey))
-        }
-        let reference = shards[0].shard
-        let validation = try rank == 0 ? directory.validation.map { try loadEvaluationSet($0) } : nil
-        let test = try rank == 0 ? directory.test.map { try loadEvaluationSet($0) } : nil
+        // ---- data: this rank's shards (rank 0 also loads validation and test), same steps everywhere
+        let data = try loadData()
+        let reference = data.loader.shards[0].shard
+        let stepsPerEpoch = Int(try comm.allReduce([Double(options.overfitBatches.map { min($0, data.loader.stepsPerEpoch) } ?? data.loader.stepsPerEpoch)], .min)[0])
+        let totalSteps = min(config.maxSteps ?? Int.max, stepsPerEpoch * config.epochs)
+        let epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch
 
-        // ---- model: built from the config for the data's sample shape, same seed on every rank
+        // ---- model: same seed on every rank, and rank 0's values broadcast anyway
         let model = try buildModel(sampleShape: reference.featureShape, numClasses: reference.numClasses, dataPath: reference.path)
         model.initializeParameters(seed: config.seed)
         try comm.broadcast(model.store.values.buffer, from: 0)
         let criterion = SoftmaxCrossEntropy()
         let optimizer = SGD(parameterCount: model.parameterCount, momentum: config.momentum,
                             nesterov: config.nesterov, weightDecay: config.weightDecay)
-        let buckets = GradientBuckets(gradients: model.store.gradients.buffer,
-                                      layerRanges: model.parameterIndices.map { indices in
-                                          let parameters = model.store.parameters[indices]
-                                          return (parameters.first?.offset ?? 0)..<(parameters.last.map { $0.offset + $0.count } ?? 0)
-                                      },
-                                      bucketBytes: options.bucketBytes)
-
-        // ---- batches: every rank takes the same number of steps per epoch (the minimum)
-        let loader = try TrainingLoader(shards: shards, batchSize: config.batchSize, seed: config.seed, shuffle: config.shuffle)
-        let stepsPerEpoch = Int(try comm.allReduce([Double(loader.stepsPerEpoch)], .min)[0])
-        let totalSteps = min(config.maxSteps ?? Int.max, stepsPerEpoch * config.epochs)
-        let epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch
+        let buckets = GradientBuckets(gradients: model.store.gradients.buffer, layerRanges: model.layerParameterRanges,
+                                      bucketBytes: Int(config.bucketMegabytes * 1_048_576))
+        let anomalies = options.detectAnomalies ? AnomalyCheck(model: model, rank: rank) : nil
 
         // ---- run directory and log (rank 0)
         let runDirectory = RunDirectory(path: options.runDirectory)
@@ -106,13 +103,17 @@ public final class Trainer {
             metrics = try MetricsLog(path: runDirectory.metricsPath, append: false)
         }
         console.print0(model.summary)
-        console.print0("data: \(shards.count) shard(s) on rank 0, \(reference.count) samples in \(reference.path); "
-            + "\(worldSize) rank(s) × batch \(config.batchSize) = global batch \(config.batchSize * worldSize); "
-            + "\(stepsPerEpoch) steps/epoch; \(totalSteps) steps")
+        console.print0("data: \(worldSize) rank(s) × batch \(config.batchSize) = global batch \(config.batchSize * worldSize); "
+            + "rank 0 holds \(data.loader.shards.map(\.shard.count).reduce(0, +)) samples from \(data.loader.shards.count) shard(s); "
+            + "\(stepsPerEpoch) steps/epoch (the minimum over ranks); \(totalSteps) steps")
         console.print0("run directory: \(runDirectory.path)")
 
-        // ---- the loop
         var summary = TrainingSummary(runDirectory: runDirectory.path)
+        if options.checkGradients {
+            summary.gradientCheck = try checkGradients(model, criterion, data.loader.batch(epoch: 0, step: 0))
+        }
+
+        // ---- the loop
         var step = 0
         let runStart = monotonicSeconds()
         epochLoop: for epoch in 0..<epochs {
@@ -123,56 +124,68 @@ public final class Trainer {
                 if step >= totalSteps { break epochLoop }
                 // ---- TRAINING STEP BEGIN
                 let t0 = monotonicSeconds()
-                let batch = loader.batch(epoch: epoch, step: stepInEpoch)
+                let batch = data.loader.batch(epoch: options.overfitBatches == nil ? epoch : 0, step: stepInEpoch)
                 let t1 = monotonicSeconds()
                 model.store.zeroGradients()
-                let logits = model.forward(batch.features, mode: .training)
+                let logits = try model.forward(batch.features, mode: .training) { layer, output in
+                    try anomalies?.afterForward(layer, output, step: step)
+                }
                 let loss = criterion.forward(logits, labels: batch.labels)
-                try model.backward(criterion.backward()) { layer in
-                    try buckets.layerFinished(layer, communicator: comm)   // start all-reduces early
+                try model.backward(criterion.backward()) { layer, inputGradient in
+                    try anomalies?.afterBackward(layer, inputGradient, step: step)
+                    try buckets.layerFinished(layer, communicator: comm)   // start this bucket's all-reduce now
                 }
                 let t2 = monotonicSeconds()
-                try buckets.finish(communicator: comm)
-                // every rank decides together whether to stop (non-finite loss anywhere)
-                let flags = try comm.allReduce([loss.isFinite ? 0 : 1], .max)
-                if flags[0] > 0 {
-                    throw TrainingError.nonFiniteLoss(step: step, loss: loss.isFinite ? .nan : loss, rank: rank)
-                }
+                let exposedCommunication = try buckets.finish(communicator: comm)    // mean gradient on every rank
+                // every rank takes the same decision: stop on a non-finite loss or a signal anywhere
+                let flags = try comm.allReduce([loss.isFinite ? 0 : 1, Double(StopSignal.received)], .max)
                 let t3 = monotonicSeconds()
+                if flags[0] > 0 { throw TrainingError.nonFiniteLoss(step: step, loss: loss.isFinite ? .nan : loss, rank: rank) }
+                let logging = (step + 1) % config.logEvery == 0 || stepInEpoch == stepsPerEpoch - 1 || step + 1 == totalSteps
+                let gradientNorm = logging ? model.store.gradientNorm() : 0
                 optimizer.step(model.store, learningRate: config.learningRate)
                 let t4 = monotonicSeconds()
                 // ---- TRAINING STEP END
 
                 step += 1
                 epochTally.add(meanLoss: loss, logits: logits.pointer, rows: logits.rowCount, classes: logits.rowLength, labels: batch.labels)
-                interval.add(tallyFrom: loss, logits: logits, labels: batch.labels,
-                             data: t1 - t0, compute: (t2 - t1) + (t4 - t3), communication: t3 - t2, total: t4 - t0)
-                if step % config.logEvery == 0 || stepInEpoch == stepsPerEpoch - 1 || step == totalSteps {
-                    try metrics?.write(interval.record(step: step, epoch: epoch + 1, learningRate: config.learningRate,
-                                                       gradientNorm: model.store.gradientNorm(), globalBatch: config.batchSize * worldSize))
+                interval.add(loss: loss, logits: logits, labels: batch.labels, data: t1 - t0, compute: (t2 - t1) + (t4 - t3),
+                             communication: t3 - t2, exposedCommunication: exposedCommunication, total: t4 - t0)
+                if config.checksumEvery > 0, step % config.checksumEvery == 0 || step == totalSteps {
+                    try compareParameters(model.store, step: step)
+                }
+                if logging {
+                    let record = interval.record(step: step, epoch: epoch + 1, learningRate: config.learningRate,
+                                                 gradientNorm: gradientNorm, globalBatch: config.batchSize * worldSize)
+                    try metrics?.write(record)
+                    if options.printSteps { console.print0(IntervalStats.line(record, totalSteps: totalSteps)) }
                     interval = IntervalStats()
+                }
+                if flags[1] > 0 {
+                    summary.stoppedBySignal = Int32(flags[1])
+                    console.print0("stopping after step \(step): \(StopSignal.name(Int32(flags[1]))) received")
+                    break epochLoop
                 }
             }
 
             // ---- validate once per epoch (rank 0)
             let epochSeconds = monotonicSeconds() - epochStart
             var line = "epoch \(epoch + 1)/\(epochs) | step \(step) | loss \(fixed(epochTally.loss, 4)) | acc \(fixed(epochTally.accuracy, 4))"
-            if let validation {
+            if let validation = data.validation {
                 let tally = evaluate(model, loss: criterion, on: validation, batchSize: config.evalBatchSize)
                 try metrics?.write(evaluationRecord(split: "val", tally: tally, step: step, epoch: epoch + 1))
                 summary.validationAccuracy = tally.accuracy
                 line += " | val_loss \(fixed(tally.loss, 4)) | val_acc \(fixed(tally.accuracy, 4))"
             }
-            let samples = Double(epochTally.count * worldSize)
-            line += " | \(fixed(epochSeconds, 1)) s | \(Int(samples / epochSeconds)) samples/s"
+            line += " | \(fixed(epochSeconds, 1)) s | \(Int(Double(epochTally.count * worldSize) / epochSeconds)) samples/s"
             console.print0(line)
             summary.epochs = epoch + 1
         }
 
-        // ---- test once at the end (rank 0)
+        // ---- test once at the end (rank 0), unless a signal asked to stop
         summary.steps = step
         summary.samplesPerSecond = Double(step * config.batchSize * worldSize) / (monotonicSeconds() - runStart)
-        if let test {
+        if let test = data.test, summary.stoppedBySignal == 0 {
             let tally = evaluate(model, loss: criterion, on: test, batchSize: config.evalBatchSize)
             try metrics?.write(evaluationRecord(split: "test", tally: tally, step: step, epoch: summary.epochs))
             summary.testLoss = tally.loss
@@ -181,31 +194,53 @@ public final class Trainer {
         }
         metrics?.close()
         summary.parameters = Array(model.store.values.buffer)
+        summary.checksum = model.store.checksum()
+        console.print0("parameter checksum: \(hexChecksum(summary.checksum)) after \(step) steps")
+        if rank == 0, let path = options.saveWeights {
+            try WeightsFile.write(model.store, to: path, step: step)
+            console.print0("weights: \(path)")
+        }
         try comm.barrier()
         return summary
     }
 
-    // MARK: - Setup helpers
+    // MARK: - Agreement checks
 
-    private func loadEvaluationSet(_ path: String) throws -> DatasetShard {
-        try DatasetShard.load(path: path, featuresKey: config.featuresKey, labelsKey: config.labelsKey)
+    /// Stops the run, naming the ranks, if any rank's parameters differ from rank 0's.
+    private func compareParameters(_ store: ParameterStore, step: Int) throws {
+        let checksums = try communicator.allGather(store.checksum())
+        let differing = checksums.indices.filter { checksums[$0] != checksums[0] }
+        if !differing.isEmpty { throw TrainingError.parametersDiverged(step: step, ranks: differing, checksums: checksums) }
     }
 
-    /// Builds the configured layers for samples of `sampleShape` and checks the model's output
-    /// against the number of classes.
-    func buildModel(sampleShape: [Int], numClasses: Int, dataPath: String) throws -> Sequential {
-        if let expected = config.inputShape, expected.reduce(1, *) != sampleShape.reduce(1, *) {
-            throw TrainingError.modelDoesNotFitData(
-                "model.input_shape is \(expected) but the samples in \(dataPath) have shape \(sampleShape)")
+    /// Runs the finite-difference check on `batch`; every rank checks its own batch and all
+    /// ranks fail together if any rank fails.
+    private func checkGradients(_ model: Sequential, _ criterion: SoftmaxCrossEntropy, _ batch: Batch) throws -> ParameterGradientCheck? {
+        let features = batch.features.copy()
+        let results = checkModelGradients(model, seed: config.seed,
+                                          lossOf: { criterion.forward(model.forward(features, mode: .training), labels: batch.labels) },
+                                          computeGradients: {
+                                              model.store.zeroGradients()
+                                              _ = criterion.forward(model.forward(features, mode: .training), labels: batch.labels)
+                                              model.backward(criterion.backward())
+                                          })
+        model.store.zeroGradients()
+        let worst = results.first
+        for result in results {
+            console.print0("gradient check: \(result.name) relative error \(result.relativeError) "
+                + "(backward \(result.analytic), finite differences \(result.numeric))")
         }
-        let model = try Sequential(config.layers.map { $0.makeLayer() }, inputShape: sampleShape)
-        guard model.outputShape == [numClasses] else {
-            let last = config.layers.count - 1
-            throw TrainingError.modelDoesNotFitData(
-                "model.layers.\(last) outputs \(model.outputShape) per sample but \(dataPath) has num_classes \(numClasses); "
-                    + "set the last dense layer's units to \(numClasses)")
+        let tolerance = 1e-2
+        let anyFailed = try communicator.allReduce([(worst?.relativeError ?? 0) > tolerance ? 1 : 0], .max)[0] > 0
+        if anyFailed {
+            guard let worst, worst.relativeError > tolerance else {
+                throw TrainingError.gradientCheckFailed(parameter: "(on another rank)", relativeError: .nan, analytic: .nan, numeric: .nan, rank: communicator.rank)
+            }
+            throw TrainingError.gradientCheckFailed(parameter: worst.name, relativeError: worst.relativeError,
+                                                    analytic: worst.analytic, numeric: worst.numeric, rank: communicator.rank)
         }
-        return model
+        console.print0("gradient check passed: worst relative error \(worst?.relativeError ?? 0) (\(worst?.name ?? "-")), tolerance \(tolerance)")
+        return worst
     }
 
     private func evaluationRecord(split: String, tally: ClassificationTally, step: Int, epoch: Int) -> MetricsRecord {
@@ -226,10 +261,9 @@ func fixed(_ value: Double, _ digits: Int) -> String {
     guard value.isFinite else { return "\(value)" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    var text = "\(rounded)"
-    if text.contains("e") { return text }
-    let decimals = text.split(separator: ".", omittingEmptySubsequences: false).last?.count ?? 0
-    if !text.contains(".") { text += "." }
-    return text + String(repeating: "0", count: max(0, digits - (text.hasSuffix(".") ? 0 : decimals)))
+    let text = "\(Int((abs(value) * scale).rounded()))"
+    let padded = String(repeating: "0", count: max(0, digits + 1 - text.count)) + text
+    let sign = value < 0 && (abs(value) * scale).rounded() > 0 ? "-" : ""
+    guard digits > 0 else { return sign + padded }
+    return sign + padded.dropLast(digits) + "." + padded.suffix(digits)
 }

@@ -64,6 +64,11 @@ public struct TrainingConfig: Equatable, Sendable {
     /// Batch size for validation and test evaluation.
     public var evalBatchSize = 1000
 
+    /// Gradient all-reduce bucket size in MiB (platform.md: 1–4 MB pieces reduce fastest).
+    public var bucketMegabytes: Float = 4
+    /// Compare a checksum of the parameters across ranks every this many steps (0: never).
+    public var checksumEvery = 100
+
     /// The defaults.
     public init() {}
 
@@ -120,6 +125,11 @@ public struct TrainingConfig: Equatable, Sendable {
         logEvery = try training.int("log_every", default: logEvery, minimum: 1)
         evalBatchSize = try training.int("eval_batch_size", default: evalBatchSize, minimum: 1)
         try training.finish()
+
+        var distributed = try root.section("distributed")
+        bucketMegabytes = try distributed.float("bucket_mb", default: bucketMegabytes, positive: true)
+        checksumEvery = try distributed.int("checksum_every", default: checksumEvery, minimum: 0)
+        try distributed.finish()
 
         try root.finish()
     }
@@ -194,7 +204,8 @@ public struct TrainingConfig: Equatable, Sendable {
             "  epochs: \(epochs)",
         ]
         if let maxSteps { lines.append("  max_steps: \(maxSteps)") }
-        lines += ["  log_every: \(logEvery)", "  eval_batch_size: \(evalBatchSize)"]
+        lines += ["  log_every: \(logEvery)", "  eval_batch_size: \(evalBatchSize)",
+                  "distributed:", "  bucket_mb: \(bucketMegabytes)", "  checksum_every: \(checksumEvery)"]
         return lines.joined(separator: "\n") + "\n"
     }
 

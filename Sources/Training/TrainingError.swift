@@ -8,6 +8,12 @@ public enum TrainingError: Error, CustomStringConvertible {
     case nonFiniteLoss(step: Int, loss: Float, rank: Int)
     /// The data directory lacks a file the run needs.
     case missingData(String)
+    /// `--detect-anomalies` found a non-finite value.
+    case anomaly(step: Int, rank: Int, layer: String, what: String, value: Float, index: Int)
+    /// The ranks' parameters differ (they must stay identical in data-parallel training).
+    case parametersDiverged(step: Int, ranks: [Int], checksums: [UInt64])
+    /// `--check-gradients` found a parameter whose backward disagrees with finite differences.
+    case gradientCheckFailed(parameter: String, relativeError: Double, analytic: Double, numeric: Double, rank: Int)
 
     public var description: String {
         switch self {
@@ -18,6 +24,14 @@ public enum TrainingError: Error, CustomStringConvertible {
                 + "Hint: lower optimizer.learning_rate, or rerun with --detect-anomalies to find the layer"
         case .missingData(let message):
             return message
+        case .anomaly(let step, let rank, let layer, let what, let value, let index):
+            return "non-finite value \(value) in the \(what) of \(layer) at step \(step) on rank \(rank) (element \(index))"
+        case .parametersDiverged(let step, let ranks, let checksums):
+            return "parameters differ across ranks at step \(step): rank(s) \(ranks.map(String.init).joined(separator: ", ")) "
+                + "disagree with rank 0 (checksums \(checksums.map { String($0, radix: 16) }.joined(separator: ", ")))"
+        case .gradientCheckFailed(let parameter, let error, let analytic, let numeric, let rank):
+            return "gradient check failed on rank \(rank): \(parameter) has relative error \(error) "
+                + "(backward \(analytic) vs finite differences \(numeric)); its layer's backward is wrong"
         }
     }
 }

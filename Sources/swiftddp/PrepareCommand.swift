@@ -34,6 +34,9 @@ struct FashionMNISTCommand: ParsableCommand {
     @Option(help: "Seed of the validation split.")
     var seed: UInt64 = 0
 
+    @Flag(inversion: .prefixedNo, help: "Store the training pixels' mean and std so features load standardized (mean 0, std 1).")
+    var normalize = true
+
     func validate() throws {
         guard shards >= 1 else { throw ValidationError("--shards must be ≥ 1, got \(shards)") }
         guard valSize >= 0 && valSize < 60000 else { throw ValidationError("--val-size must be in 0..<60000, got \(valSize)") }
@@ -41,7 +44,8 @@ struct FashionMNISTCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let summary = try FashionMNISTPreparer(source: source, output: out, shards: shards, validationSize: valSize, seed: seed)
+            let summary = try FashionMNISTPreparer(source: source, output: out, shards: shards, validationSize: valSize, seed: seed,
+                                                  normalize: normalize)
                 .run { print($0) }
             print(summary)
         } catch {

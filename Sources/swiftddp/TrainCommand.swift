@@ -1,25 +1,33 @@
-// `swiftddp train`: build the communicator, load the config, run the Trainer, map errors to an
-// exit code.
+// `swiftddp train`: pick the communicator (MPI under mpirun, in-process threads for
+// --simulate-ranks, else one process), load the config, run the Trainer, map errors to an exit
+// code, and finalize or abort MPI.
 import ArgumentParser
 import Comm
+import CommMPI
 import Tensors
 import Training
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the model of a YAML config.",
+        abstract: "Train the model of a YAML config, data-parallel over the ranks of this launch.",
         discussion: """
-            Without mpirun this runs one process (the single-node debug mode). Flags override the config;
-            `--set key.path=value` overrides any config key (docs/config.md), e.g.
+            Under mpirun (or srun) every rank loads its own training shards and gradients are averaged with
+            MPI; rank 0 validates, logs and writes the run directory:
+              mpirun -np 2 swiftddp train --config launch/configs/fashion-mnist-mlp.yaml   (launch/mpirun.sh)
+            Without a launcher this runs as one process, deterministically (the single-node debug mode);
+            --simulate-ranks N runs N ranks as threads and gives bit for bit the parameters of mpirun -np N.
+
+            Flags override the config; `--set key.path=value` overrides any config key (docs/config.md), e.g.
               --set optimizer.learning_rate=0.1 --set model.layers.0.units=1024
-            The run directory gets config.yaml (as trained), metrics.jsonl and train.log.
+            Exit codes: 0 done, 1 error (every rank of an MPI job ends), 130/143 stopped by SIGINT/SIGTERM
+            at the end of a step.
             """)
 
     @Option(help: "The YAML config (see launch/configs/ and docs/config.md).")
     var config: String
 
-    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a config key.", valueName: "key=value"))
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a config key (repeatable).", valueName: "key=value"))
     var overrides: [String] = []
 
     @Option(help: "Dataset directory (overrides data.dir).")
@@ -28,25 +36,49 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Run directory (default: runs/<name>-<UTC time>).")
     var runDir: String?
 
+    @Flag(help: "Replace the files of an earlier run in --run-dir.")
+    var overwrite = false
+
     @Option(help: "Epochs (overrides training.epochs).")
     var epochs: Int?
 
     @Option(help: "Seed (overrides seed).")
     var seed: UInt64?
 
+    @Option(help: "OpenBLAS threads per rank (default: CPUs of the node / ranks on the node, at least 1).")
+    var blasThreads: Int?
+
+    @Option(help: "Write the final parameters to this HDF5 file (/params/<name>).")
+    var saveWeights: String?
+
+    // Debug aids (docs/debugging.md)
+
+    @Option(help: ArgumentHelp("Run N ranks as threads of this process (debug mode; no mpirun).", valueName: "N"))
+    var simulateRanks: Int?
+
     @Option(help: "Stop after this many steps (overrides training.max_steps).")
     var maxSteps: Int?
 
-    @Option(help: "OpenBLAS threads per process (default: CPUs this process may use).")
-    var blasThreads: Int?
+    @Option(help: ArgumentHelp("Train on K fixed batches only, to see that the model can fit them.", valueName: "K"))
+    var overfitBatches: Int?
 
-    @Flag(help: "Replace the files of an earlier run in --run-dir.")
-    var overwrite = false
+    @Flag(help: "Check every parameter's gradient against finite differences on one real batch before training.")
+    var checkGradients = false
+
+    @Flag(help: "Stop at the first NaN/Inf activation or gradient, naming the layer, step and rank.")
+    var detectAnomalies = false
+
+    @Option(help: ArgumentHelp("Log a train record and print a step line every N steps (overrides training.log_every).", valueName: "N"))
+    var logEvery: Int?
 
     func validate() throws {
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be ≥ 1, got \(epochs)") }
-        if let maxSteps, maxSteps < 1 { throw ValidationError("--max-steps must be ≥ 1, got \(maxSteps)") }
-        if let blasThreads, blasThreads < 1 { throw ValidationError("--blas-threads must be ≥ 1, got \(blasThreads)") }
+        for (flag, value) in [("--epochs", epochs), ("--max-steps", maxSteps), ("--blas-threads", blasThreads),
+                              ("--simulate-ranks", simulateRanks), ("--overfit-batches", overfitBatches), ("--log-every", logEvery)] {
+            if let value, value < 1 { throw ValidationError("\(flag) must be ≥ 1, got \(value)") }
+        }
+        if simulateRanks != nil && MPIRuntime.launchedByMPI {
+            throw ValidationError("--simulate-ranks is the single-process debug mode; do not combine it with mpirun")
+        }
     }
 
     /// `--set` overrides followed by the dedicated flags, which win.
@@ -56,26 +88,92 @@ struct TrainCommand: ParsableCommand {
         if let epochs { all.append("training.epochs=\(epochs)") }
         if let seed { all.append("seed=\(seed)") }
         if let maxSteps { all.append("training.max_steps=\(maxSteps)") }
+        if let logEvery { all.append("training.log_every=\(logEvery)") }
         return all
     }
 
     func run() throws {
-        let communicator = SingleProcessCommunicator()
-        do {
-            let config = try TrainingConfig.load(path: config, overrides: allOverrides)
-            let threads = blasThreads ?? allowedCPUCount()
-            BLASRuntime.setThreads(threads)
-            let console = Console(rank: communicator.rank)
-            console.print0("swiftddp train: \(communicator.size) rank(s), OpenBLAS \(BLASRuntime.threads) thread(s) per rank (\(BLASRuntime.coreName))")
-            var options = RunOptions(runDirectory: runDir ?? RunDirectory.defaultPath(name: config.name))
-            options.overwrite = overwrite
-            let summary = try Trainer(config: config, options: options, communicator: communicator, console: console).run()
-            if let accuracy = summary.testAccuracy {
-                console.print0("test accuracy: \(accuracy)")
+        if MPIRuntime.launchedByMPI {
+            try runUnderMPI()
+        } else if let ranks = simulateRanks {
+            try runSimulated(ranks: ranks)
+        } else {
+            do {
+                try train(communicator: SingleProcessCommunicator(), ranksOnNode: 1)
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw fail(error)
             }
-            console.print0("run directory: \(summary.runDirectory)")
+        }
+    }
+
+    private func runUnderMPI() throws {
+        let communicator: MPICommunicator
+        do {
+            communicator = try MPIRuntime.initialize()
         } catch {
             throw fail(error)
+        }
+        do {
+            try train(communicator: communicator, ranksOnNode: MPIRuntime.localRanks.count)
+            MPIRuntime.finalize()
+        } catch let exit as ExitCode where exit.rawValue == 130 || exit.rawValue == 143 {
+            MPIRuntime.finalize()
+            throw exit
+        } catch {
+            _ = fail(error, rank: communicator.rank)
+            // End every rank: the others may be waiting in a collective this rank will never enter.
+            if communicator.size > 1 { MPIRuntime.abort(code: 1) }
+            MPIRuntime.finalize()
+            throw ExitCode.failure
+        }
+    }
+
+    private func runSimulated(ranks: Int) throws {
+        let command = self
+        do {
+            _ = try LocalCommunicator.run(ranks: ranks) { communicator in
+                try command.train(communicator: communicator, ranksOnNode: ranks)
+            }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            let rank = (error as? CommError)?.rank ?? (error as? TrainingError).flatMap(\.rank)
+            throw fail(error, rank: rank)
+        }
+    }
+
+    /// One rank's run. Throws `ExitCode` 130/143 after a clean stop on a signal.
+    private func train(communicator: any Communicator, ranksOnNode: Int) throws {
+        let config = try TrainingConfig.load(path: config, overrides: allOverrides)
+        let console = Console(rank: communicator.rank)
+        if communicator.rank == 0 || communicator is MPICommunicator {
+            BLASRuntime.setThreads(blasThreads ?? max(1, onlineCPUCount() / ranksOnNode))
+        }
+        StopSignal.install()
+        console.print0("swiftddp train: \(communicator.size) rank(s)\(simulateRanks != nil ? " simulated in one process" : ""), "
+            + "OpenBLAS \(BLASRuntime.threads) thread(s) per rank (\(BLASRuntime.coreName))")
+        var options = RunOptions(runDirectory: runDir ?? RunDirectory.defaultPath(name: config.name))
+        options.overwrite = overwrite
+        options.overfitBatches = overfitBatches
+        options.checkGradients = checkGradients
+        options.detectAnomalies = detectAnomalies
+        options.printSteps = logEvery != nil
+        options.saveWeights = saveWeights
+        let summary = try Trainer(config: config, options: options, communicator: communicator, console: console).run()
+        if let accuracy = summary.testAccuracy { console.print0("test accuracy: \(accuracy)") }
+        console.print0("run directory: \(summary.runDirectory)")
+        if summary.stoppedBySignal != 0 { throw ExitCode(128 + summary.stoppedBySignal) }
+    }
+}
+
+extension TrainingError {
+    /// The rank named in the error, if any.
+    var rank: Int? {
+        switch self {
+        case .nonFiniteLoss(_, _, let rank), .anomaly(_, let rank, _, _, _, _), .gradientCheckFailed(_, _, _, _, let rank): return rank
+        default: return nil
         }
     }
 }

@@ -1,0 +1,200 @@
+// The Communicator over an MPI communicator (the only code that calls MPI collectives).
+import CMPI
+import Comm
+
+/// Collectives over the ranks of an MPI communicator.
+///
+/// `allReduceSum` is deterministic: instead of `MPI_Allreduce`, whose summation order is the
+/// library's choice, it runs a reduce-scatter as `MPI_Alltoallv` (rank r receives chunk r of
+/// every rank's buffer), adds the chunks in rank order, and shares the sums with
+/// `MPI_Allgatherv`. Each rank sends and receives 2(N−1)/N of the buffer, as in a ring
+/// all-reduce, and the result equals `LocalCommunicator`'s bit for bit.
+public final class MPICommunicator: Communicator {
+    /// The MPI communicator (the world, or a sub-group made by `split`).
+    public let communicator: MPI_Comm
+    public let rank: Int
+    public let size: Int
+    private var scratch = ScratchPool()
+
+    /// Wraps `communicator`, reading rank and size.
+    public init(communicator: MPI_Comm) throws {
+        self.communicator = communicator
+        var rank: Int32 = 0, size: Int32 = 0
+        try mpi("MPI_Comm_rank", rank: -1) { MPI_Comm_rank(communicator, &rank) }
+        try mpi("MPI_Comm_size", rank: Int(rank)) { MPI_Comm_size(communicator, &size) }
+        self.rank = Int(rank)
+        self.size = Int(size)
+    }
+
+    /// Splits into sub-groups: ranks with the same `color` form one, ordered by `key` (the
+    /// hook for hyper-parameter trials on groups of ranks).
+    public func split(color: Int, key: Int) throws -> MPICommunicator {
+        var child: MPI_Comm?
+        try mpi("MPI_Comm_split", rank: rank) { MPI_Comm_split(communicator, Int32(color), Int32(key), &child) }
+        guard let child else { throw MPIError(call: "MPI_Comm_split", code: -1, rank: rank) }
+        try mpi("MPI_Comm_set_errhandler", rank: rank) { MPI_Comm_set_errhandler(child, cmpi_errors_return()) }
+        return try MPICommunicator(communicator: child)
+    }
+
+    // MARK: - Deterministic sum of floats
+
+    public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try wait(try startAllReduceSum(buffer))
+    }
+
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
+        if size == 1 || buffer.isEmpty { return PendingReduction(buffer: buffer, isComplete: true) }
+        let needed = chunk(rank, of: buffer.count, ranks: size).count * size
+        let state = ReductionState(count: buffer.count, rank: rank, size: size, scratch: scratch.take(count: needed))
+        try mpi("MPI_Ialltoallv", rank: rank) {
+            MPI_Ialltoallv(buffer.baseAddress, state.sendCounts, state.sendOffsets, cmpi_float(),
+                           state.scratch.pointer, state.receiveCounts, state.receiveOffsets, cmpi_float(),
+                           communicator, &state.request)
+        }
+        return PendingReduction(buffer: buffer, state: state)
+    }
+
+    /// Advances `pending` without blocking: once every rank's chunk has arrived, adds them and
+    /// starts sharing the sums. Returns whether it has completed.
+    public func poll(_ pending: PendingReduction) throws -> Bool {
+        guard !pending.isComplete, let state = pending.state as? ReductionState else { return true }
+        var done: Int32 = 0
+        try mpi("MPI_Test", rank: rank) { MPI_Test(&state.request, &done, cmpi_status_ignore()) }
+        guard done != 0 else { return false }
+        if state.phase == .scatter { try gatherSums(pending, state) ; return false }
+        pending.isComplete = true
+        scratch.giveBack(state.scratch)
+        return true
+    }
+
+    public func wait(_ pending: PendingReduction) throws {
+        guard !pending.isComplete, let state = pending.state as? ReductionState else { return }
+        if state.phase == .scatter {
+            try mpi("MPI_Wait", rank: rank) { MPI_Wait(&state.request, cmpi_status_ignore()) }
+            try gatherSums(pending, state)
+        }
+        try mpi("MPI_Wait", rank: rank) { MPI_Wait(&state.request, cmpi_status_ignore()) }
+        pending.isComplete = true
+        scratch.giveBack(state.scratch)
+    }
+
+    /// Adds the received chunks in rank order into this rank's chunk and starts the all-gather.
+    private func gatherSums(_ pending: PendingReduction, _ state: ReductionState) throws {
+        let mine = chunk(rank, of: pending.buffer.count, ranks: size)
+        let count = mine.count
+        let received = state.scratch.pointer
+        let target = pending.buffer.baseAddress! + mine.lowerBound
+        for i in 0..<count { target[i] = received[i] }
+        for source in 1..<size {
+            let part = received + source * count
+            for i in 0..<count { target[i] += part[i] }
+        }
+        state.phase = .gather
+        try mpi("MPI_Iallgatherv", rank: rank) {
+            MPI_Iallgatherv(cmpi_in_place(), 0, cmpi_float(), pending.buffer.baseAddress, state.sendCounts, state.sendOffsets,
+                            cmpi_float(), communicator, &state.request)
+        }
+    }
+
+    // MARK: - Small collectives
+
+    public func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] {
+        var result = values
+        let op: MPI_Op
+        switch operation {
+        case .sum: op = cmpi_sum()
+        case .max: op = cmpi_max()
+        case .min: op = cmpi_min()
+        }
+        try mpi("MPI_Allreduce", rank: rank) {
+            MPI_Allreduce(cmpi_in_place(), &result, Int32(result.count), cmpi_double(), op, communicator)
+        }
+        return result
+    }
+
+    public func allGather(_ value: UInt64) throws -> [UInt64] {
+        var mine = value
+        var all = [UInt64](repeating: 0, count: size)
+        try mpi("MPI_Allgather", rank: rank) {
+            MPI_Allgather(&mine, 1, cmpi_uint64(), &all, 1, cmpi_uint64(), communicator)
+        }
+        return all
+    }
+
+    public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, from root: Int) throws {
+        var start = 0
+        while start < buffer.count {  // counts are Int32: send very large buffers in pieces
+            let count = min(buffer.count - start, 1 << 28)
+            try mpi("MPI_Bcast", rank: rank) { MPI_Bcast(buffer.baseAddress! + start, Int32(count), cmpi_float(), Int32(root), communicator) }
+            start += count
+        }
+    }
+
+    public func barrier() throws {
+        try mpi("MPI_Barrier", rank: rank) { MPI_Barrier(communicator) }
+    }
+
+    public func abort(code: Int32) {
+        MPIRuntime.abort(code: code)
+    }
+
+    /// A plain `MPI_Allreduce` (library-chosen order) of `buffer` in place: the reference that
+    /// `check-comm` times the deterministic reduction against.
+    public func libraryAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+        try mpi("MPI_Allreduce", rank: rank) {
+            MPI_Allreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(), cmpi_sum(), communicator)
+        }
+    }
+}
+
+// MARK: - Reduction state
+
+/// The counts, offsets, request and scratch of one reduction in flight; they must stay put until
+/// MPI has finished with them.
+private final class ReductionState {
+    enum Phase { case scatter, gather }
+    var phase = Phase.scatter
+    var request: MPI_Request? = cmpi_request_null()
+    let sendCounts: UnsafeMutablePointer<Int32>
+    let sendOffsets: UnsafeMutablePointer<Int32>
+    let receiveCounts: UnsafeMutablePointer<Int32>
+    let receiveOffsets: UnsafeMutablePointer<Int32>
+    let scratch: (pointer: UnsafeMutablePointer<Float>, count: Int)
+
+    init(count: Int, rank: Int, size: Int, scratch: (pointer: UnsafeMutablePointer<Float>, count: Int)) {
+        sendCounts = .allocate(capacity: size)
+        sendOffsets = .allocate(capacity: size)
+        receiveCounts = .allocate(capacity: size)
+        receiveOffsets = .allocate(capacity: size)
+        let mine = chunk(rank, of: count, ranks: size).count
+        for r in 0..<size {
+            let part = chunk(r, of: count, ranks: size)
+            sendCounts[r] = Int32(part.count)        // chunk r of my buffer goes to rank r
+            sendOffsets[r] = Int32(part.lowerBound)
+            receiveCounts[r] = Int32(mine)            // my chunk of rank r's buffer
+            receiveOffsets[r] = Int32(r * mine)
+        }
+        self.scratch = scratch
+    }
+
+    deinit {
+        sendCounts.deallocate()
+        sendOffsets.deallocate()
+        receiveCounts.deallocate()
+        receiveOffsets.deallocate()
+    }
+}
+
+/// Reusable receive buffers, so a training step allocates nothing once sizes settle.
+private struct ScratchPool {
+    private var free: [(pointer: UnsafeMutablePointer<Float>, count: Int)] = []
+
+    mutating func take(count: Int) -> (pointer: UnsafeMutablePointer<Float>, count: Int) {
+        if let index = free.firstIndex(where: { $0.count >= count }) { return free.remove(at: index) }
+        return (.allocate(capacity: max(count, 1)), max(count, 1))
+    }
+
+    mutating func giveBack(_ buffer: (pointer: UnsafeMutablePointer<Float>, count: Int)) {
+        free.append(buffer)
+    }
+}

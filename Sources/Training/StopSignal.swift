@@ -1,0 +1,31 @@
+// SIGINT/SIGTERM become a request to stop at the end of the current step, which all ranks then
+// agree on (design.md §4), instead of killing a rank in the middle of a collective.
+import Glibc
+
+nonisolated(unsafe) private var receivedSignal: sig_atomic_t = 0
+
+/// The process's stop request, set by SIGINT or SIGTERM.
+public enum StopSignal {
+    /// Routes SIGINT and SIGTERM to the stop request. A second signal of the same kind
+    /// terminates at once (the default action is restored after the first).
+    public static func install() {
+        for number in [SIGINT, SIGTERM] {
+            signal(number) { number in
+                receivedSignal = number
+                signal(number, SIG_DFL)
+            }
+        }
+    }
+
+    /// The signal received, or 0.
+    public static var received: Int32 { Int32(receivedSignal) }
+
+    /// The signal's name for messages.
+    public static func name(_ number: Int32) -> String {
+        switch number {
+        case SIGINT: return "SIGINT"
+        case SIGTERM: return "SIGTERM"
+        default: return "signal \(number)"
+        }
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs swiftddp on N local ranks with the flags a container or a laptop needs:
+#   RANKS=4 launch/mpirun.sh train --config launch/configs/fashion-mnist-mlp.yaml
+# Environment: RANKS (default 2), SWIFTDDP (binary, default .build/release/swiftddp),
+# HOSTFILE (run across the hosts it lists; see launch/hostfile.example and docs/operations.md),
+# MPIRUN_ARGS (extra mpirun flags).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ranks=${RANKS:-2}
+binary=${SWIFTDDP:-.build/release/swiftddp}
+[ -x "$binary" ] || { echo "mpirun.sh: $binary not found; build it with: swift build -c release" >&2; exit 1; }
+
+args=(-np "$ranks")
+# Containers often run as root; Open MPI refuses that unless told it is intended.
+if [ "$(id -u)" -eq 0 ]; then
+    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+fi
+if [ -n "${HOSTFILE:-}" ]; then
+    args+=(--hostfile "$HOSTFILE")
+else
+    cores=$(nproc)
+    # More ranks than cores: allow it, and make idle ranks yield the CPU instead of busy-polling
+    # (platform.md / multihost.md: 100× slower small messages otherwise).
+    if [ "$ranks" -gt "$cores" ]; then
+        args+=(--oversubscribe --bind-to none --mca mpi_yield_when_idle 1)
+    fi
+fi
+# shellcheck disable=SC2086
+exec mpirun "${args[@]}" ${MPIRUN_ARGS:-} "$binary" "$@"
