@@ -44,5 +44,6 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Data", "TestSupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Training", "Comm", "TestSupport"]),
     ]
 )

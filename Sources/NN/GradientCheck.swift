@@ -10,7 +10,9 @@ public struct ParameterGradientCheck: Sendable {
     public let analytic: Double
     /// (L(θ + εd) − L(θ − εd)) / 2ε.
     public let numeric: Double
-    /// |analytic − numeric| / max(|analytic|, |numeric|, 1e-6).
+    /// |analytic − numeric| / max(|analytic|, |numeric|, ‖g‖, 1e-6), where ‖g‖ (the largest
+    /// derivative along any unit direction) keeps tiny directional derivatives from turning Float
+    /// noise into large relative errors.
     public let relativeError: Double
 }
 
@@ -37,6 +39,7 @@ public func checkModelGradients(
     var results: [ParameterGradientCheck] = []
     for parameter in store.parameters {
         let range = parameter.range
+        let gradientNorm = range.reduce(0.0) { $0 + Double(gradients[$1]) * Double(gradients[$1]) }.squareRoot()
         var worst: ParameterGradientCheck?
         for direction in directions(for: range, gradients: gradients, generator: &generator) {
             let saved = direction.map { values[$0.index] }
@@ -47,7 +50,7 @@ public func checkModelGradients(
             let numeric = (loss(at: 1) - loss(at: -1)) / (2 * Double(epsilon))
             for (k, (i, _)) in direction.enumerated() { values[i] = saved[k] }
             let analytic = direction.reduce(0.0) { $0 + Double(gradients[$1.index]) * Double($1.weight) }
-            let error = abs(analytic - numeric) / max(abs(analytic), abs(numeric), 1e-6)
+            let error = abs(analytic - numeric) / max(abs(analytic), abs(numeric), gradientNorm, 1e-6)
             if worst == nil || error > worst!.relativeError {
                 worst = ParameterGradientCheck(name: parameter.name, analytic: analytic, numeric: numeric, relativeError: error)
             }

@@ -15,7 +15,7 @@ struct SwiftDDPCommand: ParsableCommand {
             Without mpirun, `train` runs as one process (the single-node debug mode).
             Docs: docs/cli.md (every command and flag), docs/config.md (every config key).
             """,
-        subcommands: [TrainCommand.self, PrepareCommand.self, InspectCommand.self])
+        subcommands: [TrainCommand.self, PrepareCommand.self, InspectCommand.self, CheckCommCommand.self])
 }
 
 /// Prints `error` the way every subcommand reports failures: one line on stderr that names the

@@ -23,8 +23,10 @@ public func builtProduct(_ name: String) -> String {
 }
 
 /// Runs `executable` with `arguments` in `directory` and waits for it.
+/// A command still running after `timeout` seconds is killed (its result then has status -9),
+/// so a hang fails the test instead of stalling the suite.
 public func runCommand(_ executable: String, _ arguments: [String], in directory: String? = nil,
-                       environment: [String: String] = [:]) throws -> CommandResult {
+                       environment: [String: String] = [:], timeout: Double = 300) throws -> CommandResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -34,6 +36,9 @@ public func runCommand(_ executable: String, _ arguments: [String], in directory
     process.standardOutput = outputPipe
     process.standardError = errorPipe
     try process.run()
+    let watchdog = DispatchWorkItem { if process.isRunning { kill(-process.processIdentifier, SIGKILL); process.terminate() } }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+    defer { watchdog.cancel() }
     // Read both pipes to the end before waiting, so a chatty child never blocks on a full pipe.
     let outputData = LockedData(), errorData = LockedData()
     let group = DispatchGroup()
@@ -61,4 +66,29 @@ private final class LockedData: @unchecked Sendable {
     private let lock = NSLock()
     func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
     func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+}
+
+/// The repository's root (for launch/ scripts and configs).
+public let repositoryRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) {
+        url = url.deletingLastPathComponent()
+    }
+    return url.path
+}()
+
+/// Whether `mpirun` is on PATH.
+public let mpirunAvailable: Bool = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+    .contains { FileManager.default.isExecutableFile(atPath: "\($0)/mpirun") }
+
+/// Runs `launch/mpirun.sh` with `ranks` ranks of the built `swiftddp`.
+public func mpirun(ranks: Int, _ arguments: [String], timeout: Double = 300) throws -> CommandResult {
+    try runCommand(repositoryRoot + "/launch/mpirun.sh", arguments,
+                   environment: ["RANKS": String(ranks), "SWIFTDDP": builtProduct("swiftddp")], timeout: timeout)
+}
+
+/// The value of the last "parameter checksum: …" line a run printed.
+public func parameterChecksum(_ output: String) -> String? {
+    output.split(separator: "\n").last { $0.hasPrefix("parameter checksum: ") }?
+        .dropFirst("parameter checksum: ".count).split(separator: " ").first.map(String.init)
 }

@@ -71,3 +71,17 @@ public enum TinyDatasets {
         """
     }
 }
+
+extension TinyDatasets {
+    /// Rewrites the shard at `path` with an infinite value in every feature of row 0 (for the
+    /// anomaly tests).
+    public static func poison(_ path: String, shardIndex: Int = 0, shardCount: Int = 1) throws {
+        let shard = try DatasetShard.load(path: path)
+        var values = shard.features.toArray()
+        for j in 0..<shard.features.rowLength { values[j] = .infinity }
+        try DatasetShard.write(path: path, features: values, labels: shard.labels,
+                               metadata: DatasetMetadata(numClasses: shard.numClasses, featureShape: shard.featureShape, scale: 1,
+                                                         classNames: shard.classNames, source: "poisoned",
+                                                         shardIndex: shardIndex, shardCount: shardCount))
+    }
+}

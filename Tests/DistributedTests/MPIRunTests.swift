@@ -1,0 +1,85 @@
+// The distributed features under real `mpirun` with 2 and 4 ranks (4 on 2 cores: oversubscribed),
+// each next to the same check in the in-process debug mode (--simulate-ranks).
+import Foundation
+import Testing
+import TestSupport
+import Training
+
+@Suite(.serialized, .enabled(if: mpirunAvailable, "mpirun is not on PATH: launch/test.sh installs openmpi-bin"))
+struct MPIRunTests {
+    /// A tiny dataset and config; `shards` training shards of the given sizes.
+    private func workspace(shards: [Int], batchSize: Int = 8, extra: String = "") throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory("mpi")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: shards)
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("data"), epochs: 2, batchSize: batchSize, extra: extra)
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    private func trainArguments(_ directory: TemporaryDirectory, run: String, _ extra: [String] = []) -> [String] {
+        ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file(run), "--overwrite"] + extra
+    }
+
+    @Test(arguments: [2, 4])
+    func collectivesAreCorrect(ranks: Int) throws {
+        let result = try mpirun(ranks: ranks, ["check-comm"])
+        #expect(result.status == 0, "\(result.output)\(result.error)")
+        #expect(result.output.contains("check-comm: \(ranks) rank(s): all"), "\(result.output)")
+        let simulated = try swiftddp("check-comm", "--simulate-ranks", String(ranks))
+        #expect(simulated.status == 0 && simulated.output.contains("all"), "\(simulated.output)")
+    }
+
+    @Test(arguments: [2, 4])
+    func simulatedRanksEqualMpirunBitForBit(ranks: Int) throws {
+        let directory = try workspace(shards: [120, 120, 120, 120])
+        let real = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi"))
+        #expect(real.status == 0, "\(real.error)")
+        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", ["--simulate-ranks", String(ranks)]))
+        #expect(simulated.status == 0, "\(simulated.error)")
+        let checksum = try #require(parameterChecksum(real.output), "\(real.output)")
+        #expect(parameterChecksum(simulated.output) == checksum)
+        // and the same again: runs are reproducible bit for bit
+        let again = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi2"))
+        #expect(parameterChecksum(again.output) == checksum)
+    }
+
+    @Test func twoRanksMatchOneProcessOnTheSameGlobalBatch() throws {
+        // 2 shards: one process with batch 16 takes 8 rows of each shard per step, exactly the
+        // union of what two ranks with batch 8 take; only float summation order differs.
+        let directory = try workspace(shards: [96, 96])
+        let two = try mpirun(ranks: 2, trainArguments(directory, run: "two", ["--save-weights", directory.file("two.h5")]))
+        #expect(two.status == 0, "\(two.error)")
+        let one = try runCommand(builtProduct("swiftddp"),
+                                 trainArguments(directory, run: "one", ["--set", "training.batch_size=16", "--save-weights", directory.file("one.h5")]))
+        #expect(one.status == 0, "\(one.error)")
+        let a = try WeightsFile.read(path: directory.file("two.h5")), b = try WeightsFile.read(path: directory.file("one.h5"))
+        #expect(a.keys.sorted() == b.keys.sorted())
+        var worst: Float = 0
+        for (name, values) in a {
+            for (x, y) in zip(values, b[name] ?? []) { worst = max(worst, abs(x - y)) }
+        }
+        #expect(worst <= 1e-5, "max |difference| \(worst)")
+        #expect(worst > 0 || parameterChecksum(one.output) == parameterChecksum(two.output))
+    }
+
+    @Test(arguments: [2, 4])
+    func unequalShardsFinishWithoutHanging(ranks: Int) throws {
+        let directory = try workspace(shards: [100, 37])   // with 4 ranks each file is split by rows
+        let result = try mpirun(ranks: ranks, trainArguments(directory, run: "uneven"), timeout: 120)
+        #expect(result.status == 0, "status \(result.status): \(result.error)")
+        #expect(result.output.contains("test accuracy"))
+        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "uneven-sim", ["--simulate-ranks", String(ranks)]), timeout: 120)
+        #expect(parameterChecksum(simulated.output) == parameterChecksum(result.output))
+    }
+
+    @Test func anErrorOnOneRankEndsTheWholeJob() throws {
+        // A NaN in the second shard only: rank 1 fails in its first forward pass with
+        // --detect-anomalies while rank 0 waits in the gradient all-reduce; the job must end.
+        let directory = try workspace(shards: [64, 64])
+        try TinyDatasets.poison(directory.file("data/train-00001-of-00002.h5"), shardIndex: 1, shardCount: 2)
+        let result = try mpirun(ranks: 2, trainArguments(directory, run: "fail", ["--detect-anomalies"]), timeout: 120)
+        #expect(result.status != 0 && result.status != -9, "status \(result.status)")
+        #expect(result.error.contains("error on rank 1"), "\(result.error)")
+        #expect(result.error.contains("layers.0"), "\(result.error)")
+    }
+}

@@ -1,0 +1,164 @@
+// The single-node debug mode's aids: --overfit-batches, --check-gradients, --detect-anomalies,
+// and the in-process simulation of N ranks with its agreement checks.
+import Comm
+import Foundation
+import NN
+import Tensors
+import Testing
+import TestSupport
+@testable import Training
+
+struct DebugAidTests {
+    private func config(_ directory: TemporaryDirectory, _ overrides: [String] = [], yaml: String? = nil) throws -> TrainingConfig {
+        try (yaml ?? TinyDatasets.blobConfig(dataDirectory: directory.file("data"))).write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        return try TrainingConfig.load(path: directory.file("config.yaml"), overrides: overrides)
+    }
+
+    private func options(_ directory: TemporaryDirectory, _ edit: (inout RunOptions) -> Void = { _ in }) -> RunOptions {
+        var options = RunOptions(runDirectory: directory.file("run-\(UUID().uuidString.prefix(6))"))
+        edit(&options)
+        return options
+    }
+
+    private func lastTrainLoss(_ runDirectory: String) throws -> Double {
+        let lines = try String(contentsOfFile: runDirectory + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        let train = try lines.compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["split"] as? String == "train" }
+        return try #require(train.last?["loss"] as? Double)
+    }
+
+    @Test func overfittingOneBatchDrivesTheLossNearZero() throws {
+        let directory = try TemporaryDirectory("overfit")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [200])
+        let options = options(directory) { $0.overfitBatches = 1 }
+        let summary = try Trainer(config: try config(directory, ["training.epochs=150"]), options: options,
+                                  communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
+        #expect(summary.steps == 150)
+        let loss = try lastTrainLoss(options.runDirectory)
+        #expect(loss < 0.01, "loss after 150 steps on one batch: \(loss)")
+    }
+
+    @Test func gradientCheckPassesOnTheDefaultMLP() throws {
+        let directory = try TemporaryDirectory("gradcheck")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [256], features: 784, classes: 10)
+        let defaultConfig = try String(contentsOfFile: repositoryRoot + "/launch/configs/fashion-mnist-mlp.yaml", encoding: .utf8)
+        let config = try config(directory, ["data.dir=\(directory.file("data"))", "model.input_shape=[784]", "training.max_steps=1"], yaml: defaultConfig)
+        let summary = try Trainer(config: config, options: options(directory) { $0.checkGradients = true },
+                                  communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
+        let worst = try #require(summary.gradientCheck)
+        #expect(worst.relativeError < 1e-2, "\(worst)")
+    }
+
+    /// A dense layer whose backward doubles its weight gradient: the bug the check must catch.
+    final class BrokenDense: Layer {
+        let inner = Dense(units: 3)
+        var summary: String { "BrokenDense" }
+        func build(inputShape: [Int]) throws -> (outputShape: [Int], parameters: [ParameterSpec]) { try inner.build(inputShape: inputShape) }
+        func bind(store: ParameterStore, parameters: [Parameter]) {
+            inner.bind(store: store, parameters: parameters)
+            weight = (store, parameters[0])
+        }
+        private var weight: (ParameterStore, Parameter)?
+        func forward(_ x: Tensor, mode: Mode) -> Tensor { inner.forward(x, mode: mode) }
+        func backward(_ dy: Tensor) -> Tensor {
+            let dx = inner.backward(dy)
+            if let (store, parameter) = weight { scale(count: parameter.count, alpha: 2, x: store.gradient(parameter).pointer) }
+            return dx
+        }
+    }
+
+    @Test func gradientCheckNamesTheBrokenParameter() throws {
+        let model = try Sequential([Dense(units: 6), ReLU(), BrokenDense()], inputShape: [4])
+        model.initializeParameters(seed: 3)
+        var generator = Generator(seed: 4)
+        let x = Tensor(shape: [5, 4], values: (0..<20).map { _ in generator.uniform(-1, 1) })
+        let labels: [Int32] = [0, 1, 2, 1, 0]
+        let loss = SoftmaxCrossEntropy()
+        let results = checkModelGradients(model, lossOf: { loss.forward(model.forward(x), labels: labels) }, computeGradients: {
+            model.store.zeroGradients()
+            _ = loss.forward(model.forward(x), labels: labels)
+            model.backward(loss.backward())
+        })
+        #expect(results.first?.name == "layers.2.weight", "\(results)")
+        #expect((results.first?.relativeError ?? 0) > 0.3)
+        #expect(results.dropFirst().allSatisfy { $0.relativeError < 1e-2 }, "\(results)")
+    }
+
+    @Test func anomalyDetectionNamesTheLayerStepAndRank() throws {
+        let directory = try TemporaryDirectory("anomaly")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64, 64])
+        try TinyDatasets.poison(directory.file("data/train-00001-of-00002.h5"), shardIndex: 1, shardCount: 2)
+        let config = try config(directory)
+        // two simulated ranks: only rank 1 holds the bad shard
+        let error = #expect(throws: TrainingError.self) {
+            _ = try LocalCommunicator.run(ranks: 2) { communicator in
+                try Trainer(config: config, options: self.options(directory) { $0.detectAnomalies = true },
+                            communicator: communicator, console: Console(rank: communicator.rank, quiet: true)).run()
+            }
+        }
+        guard case .anomaly(let step, let rank, let layer, let what, _, _)? = error else {
+            Issue.record("expected an anomaly error, got \(String(describing: error))")
+            return
+        }
+        #expect(rank == 1 && layer.hasPrefix("layers.0") && what == "forward output", "\(error!)")
+        #expect(step < 4, "the bad row is in one of rank 1's first 4 batches (64 rows, batch 16)")
+        // without the aid the run still stops, on the non-finite loss, on every rank together
+        let plain = #expect(throws: TrainingError.self) {
+            _ = try LocalCommunicator.run(ranks: 2) { communicator in
+                try Trainer(config: config, options: self.options(directory), communicator: communicator,
+                            console: Console(rank: communicator.rank, quiet: true)).run()
+            }
+        }
+        #expect(plain?.description.contains("loss became") == true)
+    }
+
+    @Test(arguments: [1, 2, 4])
+    func simulatedRanksAreDeterministic(ranks: Int) throws {
+        let directory = try TemporaryDirectory("simulate")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [90, 80, 70, 75])
+        let config = try config(directory)
+        func run() throws -> [TrainingSummary] {
+            try LocalCommunicator.run(ranks: ranks) { communicator in
+                try Trainer(config: config, options: self.options(directory), communicator: communicator,
+                            console: Console(rank: communicator.rank, quiet: true)).run()
+            }
+        }
+        let first = try run(), second = try run()
+        #expect(Set(first.map(\.checksum)).count == 1, "ranks disagree")
+        #expect(first[0].checksum == second[0].checksum)
+    }
+
+    /// Rank 1 adds a tiny error to its reduced gradients: the parameters drift apart.
+    final class DriftingCommunicator: Communicator {
+        let base: LocalCommunicator
+        init(_ base: LocalCommunicator) { self.base = base }
+        var rank: Int { base.rank }
+        var size: Int { base.size }
+        func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
+            try base.allReduceSum(buffer)
+            if rank == 1, !buffer.isEmpty { buffer[0] += 1e-3 }
+        }
+        func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] { try base.allReduce(values, operation) }
+        func allGather(_ value: UInt64) throws -> [UInt64] { try base.allGather(value) }
+        func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, from root: Int) throws { try base.broadcast(buffer, from: root) }
+        func barrier() throws { try base.barrier() }
+        func abort(code: Int32) { base.abort(code: code) }
+    }
+
+    @Test func divergingParametersAreCaughtNamingTheRank() throws {
+        let directory = try TemporaryDirectory("diverge")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [100, 100])
+        let config = try config(directory, ["distributed.checksum_every=5"])
+        let error = #expect(throws: TrainingError.self) {
+            _ = try LocalCommunicator.run(ranks: 2) { communicator in
+                try Trainer(config: config, options: self.options(directory), communicator: DriftingCommunicator(communicator),
+                            console: Console(rank: communicator.rank, quiet: true)).run()
+            }
+        }
+        guard case .parametersDiverged(let step, let ranks, _)? = error else {
+            Issue.record("expected parametersDiverged, got \(String(describing: error))")
+            return
+        }
+        #expect(step == 5 && ranks == [1])
+    }
+}
