@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end on the built-in default: install packages, build in release, prepare
-# Fashion-MNIST, train the default MLP, print the test accuracy and where the run is.
+# Fashion-MNIST into 2 shards, train the default MLP on 2 MPI ranks, print the test accuracy and
+# where the run is. Extra arguments go to `swiftddp train` (e.g. --epochs 1).
+#   RANKS=4 ./launch/demo.sh      # more ranks (oversubscribed on a 2-core machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,17 +12,20 @@ command -v swift >/dev/null || { echo "demo.sh: swift is not on PATH (README.md,
 echo "== build (release)"
 swift build -c release --product swiftddp
 bin=.build/release/swiftddp
+ranks=${RANKS:-2}
 
 data=datasets/fashion-mnist
 if [ ! -f "$data/test.h5" ]; then
-    echo "== prepare Fashion-MNIST into $data"
-    "$bin" prepare fashion-mnist --source /usr/share/datasets/fashion-mnist --out "$data" --shards "${SHARDS:-2}"
+    echo "== prepare Fashion-MNIST into $data ($ranks training shards)"
+    "$bin" prepare fashion-mnist --source /usr/share/datasets/fashion-mnist --out "$data" --shards "$ranks"
 fi
 
 run="runs/demo-$(date -u +%Y%m%d-%H%M%S)"
-echo "== train (launch/configs/fashion-mnist-mlp.yaml) into $run"
-"$bin" train --config launch/configs/fashion-mnist-mlp.yaml --data "$data" --run-dir "$run" "$@"
+echo "== train launch/configs/fashion-mnist-mlp.yaml on $ranks MPI ranks into $run"
+RANKS=$ranks SWIFTDDP=$bin ./launch/mpirun.sh train --config launch/configs/fashion-mnist-mlp.yaml --data "$data" --run-dir "$run" "$@"
 
-echo "== metrics"
-grep '"split":"test"' "$run/metrics.jsonl"
+echo "== metrics ($run/metrics.jsonl)"
+grep -E '"split":"(val|test)"' "$run/metrics.jsonl" | sed -E 's/.*"epoch":([0-9]+),"split":"([a-z]+)","loss":([0-9.]+),"accuracy":([0-9.]+).*/  epoch \1  \2  loss \3  accuracy \4/'
+accuracy=$(grep '"split":"test"' "$run/metrics.jsonl" | sed -E 's/.*"accuracy":([0-9.]+).*/\1/')
+echo "test accuracy: $accuracy"
 echo "run directory: $run (config.yaml, metrics.jsonl, train.log)"

@@ -9,12 +9,22 @@ import Comm
 /// every rank's buffer), adds the chunks in rank order, and shares the sums with
 /// `MPI_Allgatherv`. Each rank sends and receives 2(N−1)/N of the buffer, as in a ring
 /// all-reduce, and the result equals `LocalCommunicator`'s bit for bit.
+///
+/// Several reductions may be in flight (gradient buckets). MPI requires every rank to start
+/// collectives on a communicator in the same order, so the scatters run on `communicator` in
+/// start order, the all-gathers on a duplicate (`gatherCommunicator`), and a reduction's
+/// all-gather starts only after those of all earlier reductions (`advance`), whatever order
+/// their scatters happen to finish in on each rank.
 public final class MPICommunicator: Communicator {
     /// The MPI communicator (the world, or a sub-group made by `split`).
     public let communicator: MPI_Comm
+    /// A duplicate of `communicator` that carries the all-gather phase.
+    private let gatherCommunicator: MPI_Comm
     public let rank: Int
     public let size: Int
     private var scratch = ScratchPool()
+    /// Reductions started and not yet complete, in start order.
+    private var inFlight: [PendingReduction] = []
 
     /// Wraps `communicator`, reading rank and size.
     public init(communicator: MPI_Comm) throws {
@@ -24,6 +34,11 @@ public final class MPICommunicator: Communicator {
         try mpi("MPI_Comm_size", rank: Int(rank)) { MPI_Comm_size(communicator, &size) }
         self.rank = Int(rank)
         self.size = Int(size)
+        var duplicate: MPI_Comm?
+        try mpi("MPI_Comm_dup", rank: Int(rank)) { MPI_Comm_dup(communicator, &duplicate) }
+        guard let duplicate else { throw MPIError(call: "MPI_Comm_dup", code: -1, rank: Int(rank)) }
+        try mpi("MPI_Comm_set_errhandler", rank: Int(rank)) { MPI_Comm_set_errhandler(duplicate, cmpi_errors_return()) }
+        gatherCommunicator = duplicate
     }
 
     /// Splits into sub-groups: ranks with the same `color` form one, ordered by `key` (the
@@ -51,31 +66,56 @@ public final class MPICommunicator: Communicator {
                            state.scratch.pointer, state.receiveCounts, state.receiveOffsets, cmpi_float(),
                            communicator, &state.request)
         }
-        return PendingReduction(buffer: buffer, state: state)
+        let pending = PendingReduction(buffer: buffer, state: state)
+        inFlight.append(pending)
+        return pending
     }
 
-    /// Advances `pending` without blocking: once every rank's chunk has arrived, adds them and
-    /// starts sharing the sums. Returns whether it has completed.
+    /// Advances the reductions in flight without blocking; returns whether `pending` has
+    /// completed.
     public func poll(_ pending: PendingReduction) throws -> Bool {
-        guard !pending.isComplete, let state = pending.state as? ReductionState else { return true }
-        var done: Int32 = 0
-        try mpi("MPI_Test", rank: rank) { MPI_Test(&state.request, &done, cmpi_status_ignore()) }
-        guard done != 0 else { return false }
-        if state.phase == .scatter { try gatherSums(pending, state) ; return false }
-        pending.isComplete = true
-        scratch.giveBack(state.scratch)
-        return true
+        try advance(blockingUntil: nil)
+        return pending.isComplete
     }
 
     public func wait(_ pending: PendingReduction) throws {
-        guard !pending.isComplete, let state = pending.state as? ReductionState else { return }
-        if state.phase == .scatter {
-            try mpi("MPI_Wait", rank: rank) { MPI_Wait(&state.request, cmpi_status_ignore()) }
-            try gatherSums(pending, state)
-        }
+        guard !pending.isComplete else { return }
+        try advance(blockingUntil: pending)
+        guard let state = pending.state as? ReductionState else { return }
         try mpi("MPI_Wait", rank: rank) { MPI_Wait(&state.request, cmpi_status_ignore()) }
+        complete(pending, state)
+    }
+
+    /// Moves reductions along in start order: a scatter that has finished (or, up to and
+    /// including `target`, is waited for) gets its sums and all-gather; the first unfinished
+    /// scatter stops the walk, so all-gathers start in the same order on every rank.
+    private func advance(blockingUntil target: PendingReduction?) throws {
+        var blocking = target != nil
+        for pending in inFlight {
+            guard let state = pending.state as? ReductionState else { continue }
+            if state.phase == .scatter {
+                if blocking {
+                    try mpi("MPI_Wait", rank: rank) { MPI_Wait(&state.request, cmpi_status_ignore()) }
+                } else {
+                    var done: Int32 = 0
+                    try mpi("MPI_Test", rank: rank) { MPI_Test(&state.request, &done, cmpi_status_ignore()) }
+                    if done == 0 { break }
+                }
+                try gatherSums(pending, state)
+            } else if !blocking {
+                var done: Int32 = 0
+                try mpi("MPI_Test", rank: rank) { MPI_Test(&state.request, &done, cmpi_status_ignore()) }
+                if done != 0 { complete(pending, state) }
+            }
+            if pending === target { blocking = false }
+        }
+        inFlight.removeAll { $0.isComplete }
+    }
+
+    private func complete(_ pending: PendingReduction, _ state: ReductionState) {
         pending.isComplete = true
         scratch.giveBack(state.scratch)
+        inFlight.removeAll { $0 === pending }
     }
 
     /// Adds the received chunks in rank order into this rank's chunk and starts the all-gather.
@@ -92,7 +132,7 @@ public final class MPICommunicator: Communicator {
         state.phase = .gather
         try mpi("MPI_Iallgatherv", rank: rank) {
             MPI_Iallgatherv(cmpi_in_place(), 0, cmpi_float(), pending.buffer.baseAddress, state.sendCounts, state.sendOffsets,
-                            cmpi_float(), communicator, &state.request)
+                            cmpi_float(), gatherCommunicator, &state.request)
         }
     }
 

@@ -13,6 +13,7 @@ enum StepBench {
         let flops = stepFlops()
         precondition(abs(flops - GemmSequence.flops) < 1, "step FLOPs \(flops) differ from the GEMM sequence's \(GemmSequence.flops)")
         let callCount = GemmSequence.calls.count
+        let kernels = KernelBench()
 
         for _ in 0..<warmup {
             try workload.step()
@@ -24,6 +25,7 @@ enum StepBench {
         var phaseTimes: [[Double]] = []         // per repetition: seconds per step by phase
         var callTimes: [[Double]] = []          // per repetition: seconds per call
         var biasTimes: [(forward: Double, backward: Double)] = []
+        var kernelTimes: [[Double]] = []     // per repetition: seconds per call of each KernelBench kernel
         var lastLoss: Float = 0
         for _ in 0..<repetitions {
             // the pieces interleave, so a noisy period hurts all of them alike
@@ -56,6 +58,8 @@ enum StepBench {
                 bias.backward += b.backward
             }
             biasTimes.append((bias.forward / Double(steps), bias.backward / Double(steps)))
+
+            kernelTimes.append(kernels.run(iterations: steps))
         }
 
         let n = Double(MLPWorkload.batchSize)
@@ -119,6 +123,12 @@ enum StepBench {
         line("  of which everything else", nonGemm)
         let bias = (forward: median(biasTimes.map(\.forward)), backward: median(biasTimes.map(\.backward)))
         print("  bias alone: forward sger ×3 \(fmt(bias.forward * 1e6, 1)) µs, backward sgemv ×3 \(fmt(bias.backward * 1e6, 1)) µs")
+        print("")
+        print("non-GEMM kernels alone (µs per call, median over repetitions):")
+        func kernel(_ index: Int) -> Double { median(kernelTimes.map { $0[index] }) }
+        for (index, name) in KernelBench.names.enumerated() {
+            print("  \(name.padding(toLength: 56, withPad: " ", startingAt: 0)) \(fmt(kernel(index) * 1e6, 1).leftPadded(8))")
+        }
 
         var result = ResultLine("step")
         result.add("threads", Double(BLASRuntime.threads))
@@ -141,6 +151,9 @@ enum StepBench {
         result.add("bias_fwd_us", bias.forward * 1e6)
         result.add("bias_bwd_us", bias.backward * 1e6)
         for index in 0..<callCount { result.add("gemm\(index)_us", call(index) * 1e6) }
+        let kernelKeys = ["relu_bwd_mixed_us", "relu_bwd_positive_us", "relu_bwd_simd_us", "relu_fwd_alone_us", "sgd_alone_us",
+                          "axpby_us", "axpy_us", "sgd_simd_us", "memset_us", "scale_us"]
+        for (index, key) in kernelKeys.enumerated() { result.add(key, kernel(index) * 1e6) }
         result.print()
     }
 }

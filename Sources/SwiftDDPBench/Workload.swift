@@ -90,6 +90,7 @@ final class MLPWorkload {
         let t1 = monotonicSeconds()
         let logits = model.forward(batch.features, mode: .training) { layer, _ in stamps[layer] = monotonicSeconds() }
         for layer in 0..<layerCount { phases[Phase.forward(layer)] += stamps[layer] - (layer == 0 ? t1 : stamps[layer - 1]) }
+        let forwardEnd = stamps[layerCount - 1]
         let loss = criterion.forward(logits, labels: batch.labels)
         let t2 = monotonicSeconds()
         let dy = criterion.backward()
@@ -114,7 +115,7 @@ final class MLPWorkload {
         }
         phases[Phase.bucketStarts] += t4 - stamps[0]
         phases[Phase.zeroGradients] += t1 - t0
-        phases[Phase.lossForward] += t2 - stamps[layerCount - 1]
+        phases[Phase.lossForward] += t2 - forwardEnd
         phases[Phase.lossBackward] += t3 - t2
         phases[Phase.finish] += t5 - t4
         phases[Phase.exposed] += exposed

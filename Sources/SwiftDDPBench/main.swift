@@ -1,1 +1,43 @@
-print("bench")
+// swiftddp-bench: throughput of the default MLP's training step, alone (issue 2) and data-parallel
+// under mpirun (issue 3). launch/bench.sh runs both over several launches and prints medians;
+// docs/performance.md explains the numbers.
+//
+//   swiftddp-bench step [--threads 1] [--steps 50] [--reps 7] [--warmup 30]
+//   mpirun -np 2 swiftddp-bench ddp [--threads 1] [--steps 50] [--reps 7] [--warmup 30] [--bucket-mb 4] [--reduce-iters 10]
+import Foundation
+
+let usage = """
+    usage: swiftddp-bench step [--threads T] [--steps N] [--reps R] [--warmup W]
+           mpirun -np P swiftddp-bench ddp [--threads T] [--steps N] [--reps R] [--warmup W] [--bucket-mb MB] [--reduce-iters K]
+    step: one process, training step vs sgemm on the same shapes (OpenBLAS threads T, default 1)
+    ddp:  under mpirun (or alone, as 1 rank): global samples/s, exposed all-reduce wait vs the reduction alone
+    order-check: mpirun -np 2; reproduces the collective-ordering hazard of overlapped reductions
+    Lines starting with RESULT are for launch/bench.sh.
+    """
+
+do {
+    let arguments = CommandLine.arguments
+    guard arguments.count >= 2 else { throw BenchError.usage(usage) }
+    let common = ["threads", "steps", "reps", "warmup"]
+    switch arguments[1] {
+    case "step":
+        let options = try Options(arguments.dropFirst(2), allowed: common)
+        try StepBench.run(threads: try options.int("threads", 1), steps: try options.int("steps", 50),
+                          repetitions: try options.int("reps", 7), warmup: try options.int("warmup", 30))
+    case "ddp":
+        let options = try Options(arguments.dropFirst(2), allowed: common + ["bucket-mb", "reduce-iters"])
+        try DDPBench.run(threads: try options.int("threads", 1), steps: try options.int("steps", 50),
+                         repetitions: try options.int("reps", 7), warmup: try options.int("warmup", 30),
+                         bucketMegabytes: try options.double("bucket-mb", 4),
+                         reduceIterations: try options.int("reduce-iters", 10))
+    case "order-check":
+        try OrderCheck.run()
+    case "-h", "--help", "help":
+        print(usage)
+    default:
+        throw BenchError.usage(usage)
+    }
+} catch {
+    FileHandle.standardError.write(Data("swiftddp-bench: \(error)\n".utf8))
+    exit(2)
+}

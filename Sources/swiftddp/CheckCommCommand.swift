@@ -10,9 +10,10 @@ struct CheckCommCommand: ParsableCommand {
         commandName: "check-comm",
         abstract: "Check all-reduce, broadcast, all-gather and barrier across the ranks of this launch.",
         discussion: """
-            Run it the way training runs: `launch/mpirun.sh check-comm` (or RANKS=4 ...), or in one process
-            with --simulate-ranks N. Each rank computes the expected results itself; rank 0 prints
-            one line, and the exit status is non-zero if any check failed on any rank.
+            Run it the way training runs: `launch/mpirun.sh check-comm` (RANKS=4 for
+            four ranks), or in one process with --simulate-ranks N. Every rank computes
+            the expected results itself; rank 0 prints one line, and the exit status
+            is non-zero if any check failed on any rank.
             """)
 
     @Option(help: ArgumentHelp("Run N ranks as threads of this process instead of under mpirun.", valueName: "N"))

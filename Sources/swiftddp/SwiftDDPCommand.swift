@@ -9,11 +9,11 @@ struct SwiftDDPCommand: ParsableCommand {
         discussion: """
             Typical session:
               swiftddp prepare fashion-mnist --out datasets/fashion-mnist --shards 2
-              swiftddp train --config launch/configs/fashion-mnist-mlp.yaml
+              launch/mpirun.sh train --config launch/configs/fashion-mnist-mlp.yaml
               swiftddp inspect datasets/fashion-mnist/val.h5
 
             Without mpirun, `train` runs as one process (the single-node debug mode).
-            Docs: docs/cli.md (every command and flag), docs/config.md (every config key).
+            Docs: docs/cli.md (commands and flags), docs/config.md (config keys).
             """,
         subcommands: [TrainCommand.self, PrepareCommand.self, InspectCommand.self, CheckCommCommand.self])
 }

@@ -12,16 +12,19 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train the model of a YAML config, data-parallel over the ranks of this launch.",
         discussion: """
-            Under mpirun (or srun) every rank loads its own training shards and gradients are averaged with
-            MPI; rank 0 validates, logs and writes the run directory:
-              mpirun -np 2 swiftddp train --config launch/configs/fashion-mnist-mlp.yaml   (launch/mpirun.sh)
-            Without a launcher this runs as one process, deterministically (the single-node debug mode);
-            --simulate-ranks N runs N ranks as threads and gives bit for bit the parameters of mpirun -np N.
+            Under mpirun (or srun) every rank loads its own training shards, gradients
+            are averaged with MPI, and rank 0 validates, logs and writes the run
+            directory:
+              launch/mpirun.sh train --config launch/configs/fashion-mnist-mlp.yaml
+            Without a launcher this runs as one process, deterministically (the
+            single-node debug mode); --simulate-ranks N runs N ranks as threads and
+            gives bit for bit the parameters of `mpirun -np N`.
 
-            Flags override the config; `--set key.path=value` overrides any config key (docs/config.md), e.g.
+            Flags override the config; --set overrides any config key (docs/config.md):
               --set optimizer.learning_rate=0.1 --set model.layers.0.units=1024
-            Exit codes: 0 done, 1 error (every rank of an MPI job ends), 130/143 stopped by SIGINT/SIGTERM
-            at the end of a step.
+
+            Exit status: 0 done; 1 error (under MPI every rank of the job ends);
+            130/143 stopped at the end of a step by SIGINT/SIGTERM.
             """)
 
     @Option(help: "The YAML config (see launch/configs/ and docs/config.md).")

@@ -1,0 +1,176 @@
+// Issue 3: data-parallel throughput under mpirun, the exposed all-reduce wait of a training step
+// against the same bytes reduced alone (plain MPI_Allreduce, our deterministic allReduceSum, and
+// the trainer's bucketed reduction), and how much of the communication backward hid.
+import Comm
+import CommMPI
+import Foundation
+import NN
+import Tensors
+
+enum DDPBench {
+    static func run(threads: Int, steps: Int, repetitions: Int, warmup: Int, bucketMegabytes: Double,
+                    reduceIterations: Int) throws {
+        let comm = try MPIRuntime.initialize()
+        defer { MPIRuntime.finalize() }
+        do {
+            try measure(comm, threads: threads, steps: steps, repetitions: repetitions, warmup: warmup,
+                        bucketMegabytes: bucketMegabytes, reduceIterations: reduceIterations)
+        } catch {
+            print("swiftddp-bench: rank \(comm.rank): \(error)")
+            if comm.size > 1 { MPIRuntime.abort(code: 1) }
+            throw error
+        }
+    }
+
+    private static func measure(_ comm: MPICommunicator, threads: Int, steps: Int, repetitions: Int, warmup: Int,
+                                bucketMegabytes: Double, reduceIterations: Int) throws {
+        BLASRuntime.setThreads(threads)
+        let (rank, size) = (comm.rank, comm.size)
+        let workload = try MLPWorkload(comm: comm, bucketMegabytes: bucketMegabytes)
+        let local = try MLPWorkload(comm: SingleProcessCommunicator())   // the same step without communication
+        let count = workload.model.parameterCount
+        let ranges = workload.model.layerParameterRanges
+
+        // Buffers for the reductions timed alone, each the size of the gradient.
+        func buffer() -> UnsafeMutableBufferPointer<Float> {
+            let b = UnsafeMutableBufferPointer<Float>.allocate(capacity: count)
+            var generator = Generator(seed: 5, keys: [UInt64(rank)])
+            for i in b.indices { b[i] = generator.uniform(-1e-3, 1e-3) }
+            return b
+        }
+        let rawBuffer = buffer(), deterministicBuffer = buffer(), bucketBuffer = buffer(), scaleBuffer = buffer()
+        defer { [rawBuffer, deterministicBuffer, bucketBuffer, scaleBuffer].forEach { $0.deallocate() } }
+        let standaloneBuckets = GradientBuckets(gradients: bucketBuffer, layerRanges: ranges,
+                                                bucketBytes: Int(bucketMegabytes * 1_048_576))
+        let inverse = 1 / Float(size)
+        func rescale(_ b: UnsafeMutableBufferPointer<Float>) { for i in b.indices { b[i] *= inverse } }
+        let reductions: [(name: String, run: () throws -> Void)] = [
+            ("MPI_Allreduce", { try comm.libraryAllReduceSum(rawBuffer) }),
+            ("allReduceSum", { try comm.allReduceSum(deterministicBuffer) }),
+            ("buckets", {
+                for layer in ranges.indices.reversed() { try standaloneBuckets.layerFinished(layer, communicator: comm) }
+                try standaloneBuckets.finish(communicator: comm)
+            }),
+        ]
+
+        for _ in 0..<warmup { try workload.step(); try local.step() }
+        if size > 1 { for _ in 0..<3 { for reduction in reductions { try reduction.run() } } }
+
+        var throughput: [Double] = []        // global samples/s per repetition (slowest rank's time)
+        var stepTimes: [Double] = []
+        var localStepTimes: [Double] = []    // the step without communication, every rank at once (slowest rank)
+        var exposed: [Double] = []           // mean over ranks of the per-step mean of finish()'s return
+        var skewWait: [Double] = []          // per step: the time a rank waits for the other's backward to end
+        var afterLast: [Double] = []         // per step: finish end − the last rank's backward end
+        var reduceTimes = [[Double]](repeating: [], count: reductions.count)   // seconds, max over ranks
+        var scaleTimes: [Double] = []
+        var phaseTimes: [[Double]] = []
+        for _ in 0..<repetitions {
+            // the trainer's step, untimed inside
+            try comm.barrier()
+            var exposedSum = 0.0
+            let start = monotonicSeconds()
+            for _ in 0..<steps { exposedSum += try workload.step().exposed }
+            let elapsed = try comm.allReduce([monotonicSeconds() - start], .max)[0]
+            throughput.append(Double(steps * MLPWorkload.batchSize * size) / elapsed)
+            stepTimes.append(elapsed / Double(steps))
+            exposed.append(try comm.allReduce([exposedSum / Double(steps)], .sum)[0] / Double(size))
+
+            // the same step with no communication, on every rank at once: what sharing the
+            // machine costs the computation by itself
+            try comm.barrier()
+            let localStart = monotonicSeconds()
+            for _ in 0..<steps { try local.step() }
+            localStepTimes.append(try comm.allReduce([monotonicSeconds() - localStart], .max)[0] / Double(steps))
+
+            // the same step with timestamps; CLOCK_MONOTONIC is shared by processes on one host,
+            // so the ranks' backward-end times can be compared
+            try comm.barrier()
+            var phases = [Double](repeating: 0, count: Phase.count)
+            var ends: [(backwardEnd: Double, finishEnd: Double)] = []
+            for _ in 0..<steps { ends.append(try workload.timedStep(into: &phases)) }
+            phaseTimes.append(phases.map { $0 / Double(steps) })
+            if size > 1 {
+                var wait = 0.0, after = 0.0
+                for end in ends {
+                    let all = try comm.allGather(end.backwardEnd.bitPattern).map { Double(bitPattern: $0) }
+                    let last = all.max()!
+                    wait += last - end.backwardEnd
+                    after += end.finishEnd - last
+                }
+                skewWait.append(try comm.allReduce([wait / Double(steps)], .sum)[0] / Double(size))
+                afterLast.append(try comm.allReduce([after / Double(steps)], .sum)[0] / Double(size))
+
+                // the reductions alone, interleaved, each between barriers
+                var times = [[Double]](repeating: [], count: reductions.count)
+                for _ in 0..<reduceIterations {
+                    for (index, reduction) in reductions.enumerated() {
+                        try comm.barrier()
+                        let t = monotonicSeconds()
+                        try reduction.run()
+                        times[index].append(monotonicSeconds() - t)
+                    }
+                    rescale(rawBuffer)
+                    rescale(deterministicBuffer)
+                }
+                for index in reductions.indices {
+                    reduceTimes[index] += try comm.allReduce(times[index], .max)
+                }
+                let t = monotonicSeconds()
+                rescale(scaleBuffer)   // the loop buckets.finish runs after its waits
+                scaleTimes.append(monotonicSeconds() - t)
+            }
+        }
+
+        guard rank == 0 else { return }
+        func phase(_ index: Int) -> Double { median(phaseTimes.map { $0[index] }) }
+        print("== data-parallel training, \(size) rank(s), OpenBLAS \(BLASRuntime.coreName) × \(BLASRuntime.threads) thread(s) per rank, "
+              + "bucket_mb \(bucketMegabytes) ==")
+        print("buckets: " + workload.buckets.buckets.map { "[\($0.range.lowerBound)..<\($0.range.upperBound)) after layer \($0.readyAfterLayer)" }
+            .joined(separator: ", ") + "; \(count) floats (\(fmt(Double(count * 4) / 1_048_576, 2)) MiB)")
+        print("\(repetitions) repetitions × \(steps) steps after \(warmup) warm-up steps; median [min–max] over repetitions")
+        print("global samples/s        \(spread(throughput, digits: 0))")
+        print("step time (slowest rank) \(spread(stepTimes, scale: 1e3, digits: 3)) ms")
+        print("same step without communication, all ranks at once: \(spread(localStepTimes, scale: 1e3, digits: 3)) ms (slowest rank)")
+        print("timed step: compute \(fmt((phase(Phase.total) - phase(Phase.finish) - phase(Phase.flags)) * 1e6, 1)) µs, "
+              + "finish \(fmt(phase(Phase.finish) * 1e6, 1)) µs, flags allReduce \(fmt(phase(Phase.flags) * 1e6, 1)) µs (rank 0)")
+        var result = ResultLine("ddp")
+        result.add("ranks", Double(size))
+        result.add("bucket_mb", bucketMegabytes)
+        result.add("samples_per_s", median(throughput))
+        result.add("step_ms", median(stepTimes) * 1e3)
+        result.add("local_step_ms", median(localStepTimes) * 1e3)
+        result.add("compute_us", (phase(Phase.total) - phase(Phase.finish) - phase(Phase.flags)) * 1e6)
+        if size > 1 {
+            let raw = median(reduceTimes[0]), deterministic = median(reduceTimes[1]), bucketed = median(reduceTimes[2])
+            let exposedMedian = median(exposed)
+            print("exposed wait per step (buckets.finish)       \(spread(exposed, scale: 1e6, digits: 1)) µs")
+            print("  waiting for the other rank's backward      \(spread(skewWait, scale: 1e6, digits: 1)) µs")
+            print("  finish end − last rank's backward end      \(spread(afterLast, scale: 1e6, digits: 1)) µs")
+            print("  of which the 1/N scaling loop (alone)      \(spread(scaleTimes, scale: 1e6, digits: 1)) µs")
+            print("flags allReduce (2 doubles) per step         \(fmt(phase(Phase.flags) * 1e6, 1)) µs")
+            print("alone, \(count) floats, max over ranks, median [min–max] of \(reduceTimes[0].count):")
+            for (index, reduction) in reductions.enumerated() {
+                print("  \(reduction.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(spread(reduceTimes[index], scale: 1e6, digits: 1)) µs")
+            }
+            print("exposed / MPI_Allreduce alone   \(fmt(exposedMedian / raw, 2))×  (target ≤ 1.05×)")
+            print("exposed / allReduceSum alone    \(fmt(exposedMedian / deterministic, 2))×")
+            print("allReduceSum / MPI_Allreduce    \(fmt(deterministic / raw, 2))×")
+            print("hidden behind backward          \(fmt(100 * (1 - exposedMedian / bucketed), 1)) % of the bucketed reduction alone, "
+                  + "\(fmt(100 * (1 - exposedMedian / deterministic), 1)) % of allReduceSum alone")
+            result.add("exposed_us", exposedMedian * 1e6)
+            result.add("skew_wait_us", median(skewWait) * 1e6)
+            result.add("after_last_us", median(afterLast) * 1e6)
+            result.add("scale_us", median(scaleTimes) * 1e6)
+            result.add("flags_us", phase(Phase.flags) * 1e6)
+            result.add("raw_us", raw * 1e6)
+            result.add("det_us", deterministic * 1e6)
+            result.add("bucketed_us", bucketed * 1e6)
+            result.add("exposed_over_raw", exposedMedian / raw)
+            result.add("exposed_over_det", exposedMedian / deterministic)
+            result.add("det_over_raw", deterministic / raw)
+            result.add("hidden_pct", 100 * (1 - exposedMedian / bucketed))
+        }
+        result.print()
+    }
+}
