@@ -35,7 +35,7 @@ let package = Package(
             "Training", "Data", "CommMPI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Tensors", "NN"]),
+        .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Tensors", "NN", "Comm", "CommMPI"]),
 
         // Tests
         .target(name: "TestSupport", dependencies: ["Tensors", "NN", "Data"], path: "Tests/TestSupport"),
@@ -44,6 +44,8 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Data", "TestSupport"]),
+        .testTarget(name: "CommTests", dependencies: ["Comm"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "DistributedTests", dependencies: ["Training", "Comm", "TestSupport"]),
     ]
 )
