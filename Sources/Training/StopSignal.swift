@@ -7,8 +7,15 @@ nonisolated(unsafe) private var receivedSignal: sig_atomic_t = 0
 /// The process's stop request, set by SIGINT or SIGTERM.
 public enum StopSignal {
     /// Routes SIGINT and SIGTERM to the stop request. A second signal of the same kind
-    /// terminates at once (the default action is restored after the first).
+    /// terminates at once (the default action is restored after the first). Call it on the main
+    /// thread before starting others: it also unblocks both signals, which a parent process
+    /// (a test runner, a launcher) may have blocked, and threads inherit that mask.
     public static func install() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         for number in [SIGINT, SIGTERM] {
             signal(number) { number in
                 receivedSignal = number

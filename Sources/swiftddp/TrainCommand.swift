@@ -96,13 +96,17 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        // One OpenBLAS setting per process: the node's CPUs shared by the ranks on it.
+        let ranksOnNode = MPIRuntime.launchedByMPI ? MPIRuntime.localRanks.count : (simulateRanks ?? 1)
+        BLASRuntime.setThreads(blasThreads ?? max(1, onlineCPUCount() / ranksOnNode))
+        StopSignal.install()
         if MPIRuntime.launchedByMPI {
             try runUnderMPI()
         } else if let ranks = simulateRanks {
             try runSimulated(ranks: ranks)
         } else {
             do {
-                try train(communicator: SingleProcessCommunicator(), ranksOnNode: 1)
+                try train(communicator: SingleProcessCommunicator())
             } catch let exit as ExitCode {
                 throw exit
             } catch {
@@ -119,7 +123,7 @@ struct TrainCommand: ParsableCommand {
             throw fail(error)
         }
         do {
-            try train(communicator: communicator, ranksOnNode: MPIRuntime.localRanks.count)
+            try train(communicator: communicator)
             MPIRuntime.finalize()
         } catch let exit as ExitCode where exit.rawValue == 130 || exit.rawValue == 143 {
             MPIRuntime.finalize()
@@ -137,7 +141,7 @@ struct TrainCommand: ParsableCommand {
         let command = self
         do {
             _ = try LocalCommunicator.run(ranks: ranks) { communicator in
-                try command.train(communicator: communicator, ranksOnNode: ranks)
+                try command.train(communicator: communicator)
             }
         } catch let exit as ExitCode {
             throw exit
@@ -148,13 +152,9 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// One rank's run. Throws `ExitCode` 130/143 after a clean stop on a signal.
-    private func train(communicator: any Communicator, ranksOnNode: Int) throws {
+    private func train(communicator: any Communicator) throws {
         let config = try TrainingConfig.load(path: config, overrides: allOverrides)
         let console = Console(rank: communicator.rank)
-        if communicator.rank == 0 || communicator is MPICommunicator {
-            BLASRuntime.setThreads(blasThreads ?? max(1, onlineCPUCount() / ranksOnNode))
-        }
-        StopSignal.install()
         console.print0("swiftddp train: \(communicator.size) rank(s)\(simulateRanks != nil ? " simulated in one process" : ""), "
             + "OpenBLAS \(BLASRuntime.threads) thread(s) per rank (\(BLASRuntime.coreName))")
         var options = RunOptions(runDirectory: runDir ?? RunDirectory.defaultPath(name: config.name))
