@@ -4,11 +4,13 @@
 # Environment: RANKS (default 2), SWIFTDDP (binary, default .build/release/swiftddp),
 # HOSTFILE (run across the hosts it lists; see launch/hostfile.example and docs/operations.md),
 # MPIRUN_ARGS (extra mpirun flags).
+# Relative paths (SWIFTDDP, HOSTFILE, and the paths given to swiftddp) are taken from the
+# directory you run this from.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+root="$(cd "$(dirname "$0")/.." && pwd)"
 
 ranks=${RANKS:-2}
-binary=${SWIFTDDP:-.build/release/swiftddp}
+binary=${SWIFTDDP:-$root/.build/release/swiftddp}
 [ -x "$binary" ] || { echo "mpirun.sh: $binary not found; build it with: swift build -c release" >&2; exit 1; }
 
 args=(-np "$ranks")

@@ -9,12 +9,12 @@ import Tensors
 
 enum DDPBench {
     static func run(threads: Int, steps: Int, repetitions: Int, warmup: Int, bucketMegabytes: Double,
-                    reduceIterations: Int) throws {
+                    reduceIterations: Int, noPoll: Bool) throws {
         let comm = try MPIRuntime.initialize()
         defer { MPIRuntime.finalize() }
         do {
-            try measure(comm, threads: threads, steps: steps, repetitions: repetitions, warmup: warmup,
-                        bucketMegabytes: bucketMegabytes, reduceIterations: reduceIterations)
+            try measure(comm, noPoll ? NoPollCommunicator(comm) : comm, threads: threads, steps: steps, repetitions: repetitions,
+                        warmup: warmup, bucketMegabytes: bucketMegabytes, reduceIterations: reduceIterations)
         } catch {
             print("swiftddp-bench: rank \(comm.rank): \(error)")
             if comm.size > 1 { MPIRuntime.abort(code: 1) }
@@ -22,7 +22,7 @@ enum DDPBench {
         }
     }
 
-    private static func measure(_ comm: MPICommunicator, threads: Int, steps: Int, repetitions: Int, warmup: Int,
+    private static func measure(_ mpi: MPICommunicator, _ comm: any Communicator, threads: Int, steps: Int, repetitions: Int, warmup: Int,
                                 bucketMegabytes: Double, reduceIterations: Int) throws {
         BLASRuntime.setThreads(threads)
         let (rank, size) = (comm.rank, comm.size)
@@ -45,7 +45,7 @@ enum DDPBench {
         let inverse = 1 / Float(size)
         func rescale(_ b: UnsafeMutableBufferPointer<Float>) { for i in b.indices { b[i] *= inverse } }
         let reductions: [(name: String, run: () throws -> Void)] = [
-            ("MPI_Allreduce", { try comm.libraryAllReduceSum(rawBuffer) }),
+            ("MPI_Allreduce", { try mpi.libraryAllReduceSum(rawBuffer) }),
             ("allReduceSum", { try comm.allReduceSum(deterministicBuffer) }),
             ("buckets", {
                 for layer in ranges.indices.reversed() { try standaloneBuckets.layerFinished(layer, communicator: comm) }
@@ -65,6 +65,7 @@ enum DDPBench {
         var reduceTimes = [[Double]](repeating: [], count: reductions.count)   // seconds, max over ranks
         var scaleTimes: [Double] = []
         var phaseTimes: [[Double]] = []
+        let accounting = CPUAccounting()
         for _ in 0..<repetitions {
             // the trainer's step, untimed inside
             try comm.barrier()
@@ -122,13 +123,18 @@ enum DDPBench {
             }
         }
 
+        let checksums = try comm.allGather(workload.model.store.checksum())   // data parallel keeps every rank's parameters equal
+        let agree = checksums.allSatisfy { $0 == checksums[0] }
+        let cpu = accounting.shares(jobSeconds: try comm.allReduce([accounting.selfSeconds], .sum)[0])
         guard rank == 0 else { return }
         func phase(_ index: Int) -> Double { median(phaseTimes.map { $0[index] }) }
         print("== data-parallel training, \(size) rank(s), OpenBLAS \(BLASRuntime.coreName) × \(BLASRuntime.threads) thread(s) per rank, "
-              + "bucket_mb \(bucketMegabytes) ==")
+              + "bucket_mb \(bucketMegabytes)\(comm is NoPollCommunicator ? ", poll disabled (--no-poll)" : "") ==")
         print("buckets: " + workload.buckets.buckets.map { "[\($0.range.lowerBound)..<\($0.range.upperBound)) after layer \($0.readyAfterLayer)" }
             .joined(separator: ", ") + "; \(count) floats (\(fmt(Double(count * 4) / 1_048_576, 2)) MiB)")
         print("\(repetitions) repetitions × \(steps) steps after \(warmup) warm-up steps; median [min–max] over repetitions")
+        print("other work on the machine meanwhile: \(fmt(cpu.other, 1)) % of the cores; hypervisor steal \(fmt(cpu.steal, 1)) %")
+        print("parameters identical on every rank after \(workload.steps) steps: \(agree ? "yes" : "NO")")
         print("global samples/s        \(spread(throughput, digits: 0))")
         print("step time (slowest rank) \(spread(stepTimes, scale: 1e3, digits: 3)) ms")
         print("same step without communication, all ranks at once: \(spread(localStepTimes, scale: 1e3, digits: 3)) ms (slowest rank)")
@@ -137,6 +143,10 @@ enum DDPBench {
         var result = ResultLine("ddp")
         result.add("ranks", Double(size))
         result.add("bucket_mb", bucketMegabytes)
+        result.add("agree", agree ? 1 : 0)
+        result.add("poll", comm is NoPollCommunicator ? "off" : "on")
+        result.add("other_pct", cpu.other)
+        result.add("steal_pct", cpu.steal)
         result.add("samples_per_s", median(throughput))
         result.add("step_ms", median(stepTimes) * 1e3)
         result.add("local_step_ms", median(localStepTimes) * 1e3)
@@ -173,4 +183,24 @@ enum DDPBench {
         }
         result.print()
     }
+}
+
+/// The MPI communicator with `poll` turned into a no-op, so a reduction's second phase starts
+/// only in `wait`, in the order the buckets were started: the same collective order on every
+/// rank (the experiment `ddp --no-poll` measures; see OrderCheck for why `poll` is unsafe with
+/// more than one reduction in flight).
+final class NoPollCommunicator: Communicator {
+    let base: MPICommunicator
+    init(_ base: MPICommunicator) { self.base = base }
+    var rank: Int { base.rank }
+    var size: Int { base.size }
+    func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws { try base.allReduceSum(buffer) }
+    func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] { try base.allReduce(values, operation) }
+    func allGather(_ value: UInt64) throws -> [UInt64] { try base.allGather(value) }
+    func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, from root: Int) throws { try base.broadcast(buffer, from: root) }
+    func barrier() throws { try base.barrier() }
+    func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction { try base.startAllReduceSum(buffer) }
+    func poll(_ pending: PendingReduction) throws -> Bool { pending.isComplete }
+    func wait(_ pending: PendingReduction) throws { try base.wait(pending) }
+    func abort(code: Int32) { base.abort(code: code) }
 }

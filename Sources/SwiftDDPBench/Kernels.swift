@@ -10,11 +10,13 @@ final class KernelBench {
         "ReLU.backward [128,512], 50 % positive (as in training)",
         "ReLU.backward [128,512], all positive",
         "reference: branch-free SIMD ReLU backward [128,512]",
+        "reference: ReLU.backward's loop, load hoisted [128,512]",
         "ReLU.forward [128,512]",
         "SGD.step (axpby + axpy, 535,818 floats)",
         "  axpby alone (v = g + μv)",
         "  axpy alone (p −= lr·v)",
         "reference: fused SIMD momentum step, one pass",
+        "reference: sscal + saxpy instead of saxpby",
         "zeroGradients (memset 2.1 MB)",
         "1/N scaling loop of buckets.finish (535,818 floats)",
     ]
@@ -64,16 +66,19 @@ final class KernelBench {
             _ = reluMixed.backward(upstream); lap(0)
             _ = reluPositive.backward(upstream); lap(1)
             reluBackwardSIMD(mask: mixedMask.pointer, upstream: upstream.pointer, into: referenceOut.pointer, count: mixedMask.count); lap(2)
-            _ = reluMixed.forward(mixedInput, mode: .training); lap(3)
-            optimizer.step(store, learningRate: 1e-6); lap(4)
-            axpby(count: n, alpha: 1, x: g, beta: 0.9, y: v); lap(5)
-            axpy(count: n, alpha: -1e-6, x: v, y: p); lap(6)
-            momentumStepSIMD(p: p, g: g, v: velocity.baseAddress!, count: n, momentum: 0.9, learningRate: 1e-6); lap(7)
-            store.zeroGradients(); lap(8)
+            reluBackwardHoisted(mask: mixedMask.pointer, upstream: upstream.pointer, into: referenceOut.pointer, count: mixedMask.count); lap(3)
+            _ = reluMixed.forward(mixedInput, mode: .training); lap(4)
+            optimizer.step(store, learningRate: 1e-6); lap(5)
+            axpby(count: n, alpha: 1, x: g, beta: 0.9, y: v); lap(6)
+            axpy(count: n, alpha: -1e-6, x: v, y: p); lap(7)
+            momentumStepSIMD(p: p, g: g, v: velocity.baseAddress!, count: n, momentum: 0.9, learningRate: 1e-6); lap(8)
+            scale(count: n, alpha: 0.9, x: v)
+            axpy(count: n, alpha: 1, x: g, y: v); lap(9)
+            store.zeroGradients(); lap(10)
             let values = store.gradients.buffer   // the loop GradientBuckets.finish runs
             let inverse: Float = 0.5
             for i in values.indices { values[i] *= inverse }
-            lap(9)
+            lap(11)
             // keep the gradient non-zero for the next iteration's SGD work
             store.gradients.buffer.update(repeating: 1e-4)
         }
@@ -93,6 +98,15 @@ func reluBackwardSIMD(mask: UnsafePointer<Float>, upstream: UnsafePointer<Float>
     while i < count {
         target[i] = mask[i] > 0 ? upstream[i] : 0
         i += 1
+    }
+}
+
+/// ReLU.backward's loop with the upstream load taken out of the condition, so the compiler can use
+/// a select instead of a branch.
+func reluBackwardHoisted(mask: UnsafePointer<Float>, upstream: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count {
+        let u = upstream[i]
+        target[i] = mask[i] > 0 ? u : 0
     }
 }
 

@@ -60,9 +60,57 @@ struct Options {
         return value
     }
 
+    func string(_ name: String, _ fallback: String) -> String {
+        values[name] ?? fallback
+    }
+
     func double(_ name: String, _ fallback: Double) throws -> Double {
         guard let text = values[name] else { return fallback }
         guard let value = Double(text), value > 0 else { throw BenchError.usage("--\(name) must be a positive number, got \(text)") }
         return value
+    }
+}
+
+/// How busy the machine was with other work while a measurement ran: the CPU time of the whole
+/// system (from /proc/stat) minus this job's own CPU time (getrusage, all threads), as a share of
+/// all cores, and the hypervisor's steal time.
+struct CPUAccounting {
+    private let start: (busy: Double, steal: Double, total: Double)
+    private let startSelf: Double
+
+    init() {
+        start = CPUAccounting.system()
+        startSelf = CPUAccounting.selfSeconds()
+    }
+
+    /// This process's CPU seconds since `init`.
+    var selfSeconds: Double { CPUAccounting.selfSeconds() - startSelf }
+
+    /// (other work, steal) in percent of all cores since `init`; `jobSeconds` is the CPU time of
+    /// every process of this job (the sum over ranks of `selfSeconds`).
+    func shares(jobSeconds: Double) -> (other: Double, steal: Double) {
+        let now = CPUAccounting.system()
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let total = (now.total - start.total) / ticks
+        guard total > 0 else { return (0, 0) }
+        let busy = (now.busy - start.busy) / ticks
+        return (max(0, 100 * (busy - jobSeconds) / total), 100 * (now.steal - start.steal) / ticks / total)
+    }
+
+    private static func system() -> (busy: Double, steal: Double, total: Double) {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+              let line = text.split(separator: "\n").first else { return (0, 0, 0) }
+        let fields = line.split(separator: " ").dropFirst().prefix(8).compactMap { Double($0) }
+        guard fields.count == 8 else { return (0, 0, 0) }
+        let total = fields.reduce(0, +)
+        let idle = fields[3] + fields[4]
+        return (total - idle - fields[7], fields[7], total)
+    }
+
+    private static func selfSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

@@ -27,6 +27,7 @@ enum StepBench {
         var biasTimes: [(forward: Double, backward: Double)] = []
         var kernelTimes: [[Double]] = []     // per repetition: seconds per call of each KernelBench kernel
         var lastLoss: Float = 0
+        let accounting = CPUAccounting()
         for _ in 0..<repetitions {
             // the pieces interleave, so a noisy period hurts all of them alike
             var start = monotonicSeconds()
@@ -62,6 +63,7 @@ enum StepBench {
             kernelTimes.append(kernels.run(iterations: steps))
         }
 
+        let cpu = accounting.shares(jobSeconds: accounting.selfSeconds)
         let n = Double(MLPWorkload.batchSize)
         let ratios = zip(stepTimes, gemmTimes).map { $1 / $0 }   // = step GFLOP/s ÷ GEMM GFLOP/s
         let step = median(stepTimes), gemmSequence = median(gemmTimes)
@@ -73,6 +75,7 @@ enum StepBench {
               + "\(workload.model.parameterCount) parameters; \(fmt(flops / 1e6, 1)) MFLOP per step "
               + "(fwd + dW all layers + dX layers 2,4)")
         print("\(repetitions) repetitions × \(steps) steps after \(warmup) warm-up steps; median [min–max] over repetitions; last loss \(lastLoss)")
+        print("other work on the machine meanwhile: \(fmt(cpu.other, 1)) % of the cores; hypervisor steal \(fmt(cpu.steal, 1)) %")
         print("step time          \(spread(stepTimes, scale: 1e3, digits: 3)) ms")
         print("samples/s          \(spread(stepTimes.map { n / $0 }, digits: 0))")
         print("training GFLOP/s   \(spread(stepTimes.map { flops / $0 / 1e9 }, digits: 1))")
@@ -132,6 +135,8 @@ enum StepBench {
 
         var result = ResultLine("step")
         result.add("threads", Double(BLASRuntime.threads))
+        result.add("other_pct", cpu.other)
+        result.add("steal_pct", cpu.steal)
         result.add("step_ms", step * 1e3)
         result.add("samples_per_s", n / step)
         result.add("train_gflops", flops / step / 1e9)
@@ -151,8 +156,8 @@ enum StepBench {
         result.add("bias_fwd_us", bias.forward * 1e6)
         result.add("bias_bwd_us", bias.backward * 1e6)
         for index in 0..<callCount { result.add("gemm\(index)_us", call(index) * 1e6) }
-        let kernelKeys = ["relu_bwd_mixed_us", "relu_bwd_positive_us", "relu_bwd_simd_us", "relu_fwd_alone_us", "sgd_alone_us",
-                          "axpby_us", "axpy_us", "sgd_simd_us", "memset_us", "scale_us"]
+        let kernelKeys = ["relu_bwd_mixed_us", "relu_bwd_positive_us", "relu_bwd_simd_us", "relu_bwd_hoisted_us", "relu_fwd_alone_us",
+                          "sgd_alone_us", "axpby_us", "axpy_us", "sgd_simd_us", "scal_axpy_us", "memset_us", "scale_us"]
         for (index, key) in kernelKeys.enumerated() { result.add(key, kernel(index) * 1e6) }
         result.print()
     }

@@ -3,14 +3,15 @@
 // docs/performance.md explains the numbers.
 //
 //   swiftddp-bench step [--threads 1] [--steps 50] [--reps 7] [--warmup 30]
-//   mpirun -np 2 swiftddp-bench ddp [--threads 1] [--steps 50] [--reps 7] [--warmup 30] [--bucket-mb 4] [--reduce-iters 10]
+//   mpirun -np 2 swiftddp-bench ddp [--threads 1] [--steps 50] [--reps 7] [--warmup 30] [--bucket-mb 4] [--reduce-iters 10] [--poll on]
 import Foundation
 
 let usage = """
     usage: swiftddp-bench step [--threads T] [--steps N] [--reps R] [--warmup W]
-           mpirun -np P swiftddp-bench ddp [--threads T] [--steps N] [--reps R] [--warmup W] [--bucket-mb MB] [--reduce-iters K]
+           mpirun -np P swiftddp-bench ddp [--threads T] [--steps N] [--reps R] [--warmup W] [--bucket-mb MB] [--reduce-iters K] [--poll on|off]
     step: one process, training step vs sgemm on the same shapes (OpenBLAS threads T, default 1)
-    ddp:  under mpirun (or alone, as 1 rank): global samples/s, exposed all-reduce wait vs the reduction alone
+    ddp:  under mpirun (or alone, as 1 rank): global samples/s, exposed all-reduce wait vs the reduction alone;
+          --poll off makes Communicator.poll a no-op (an experiment: the safe collective order with several buckets)
     order-check: mpirun -np 2; reproduces the collective-ordering hazard of overlapped reductions
     Lines starting with RESULT are for launch/bench.sh.
     """
@@ -25,11 +26,13 @@ do {
         try StepBench.run(threads: try options.int("threads", 1), steps: try options.int("steps", 50),
                           repetitions: try options.int("reps", 7), warmup: try options.int("warmup", 30))
     case "ddp":
-        let options = try Options(arguments.dropFirst(2), allowed: common + ["bucket-mb", "reduce-iters"])
+        let options = try Options(arguments.dropFirst(2), allowed: common + ["bucket-mb", "reduce-iters", "poll"])
+        let poll = options.string("poll", "on")
+        guard poll == "on" || poll == "off" else { throw BenchError.usage("--poll must be on or off, got \(poll)") }
         try DDPBench.run(threads: try options.int("threads", 1), steps: try options.int("steps", 50),
                          repetitions: try options.int("reps", 7), warmup: try options.int("warmup", 30),
                          bucketMegabytes: try options.double("bucket-mb", 4),
-                         reduceIterations: try options.int("reduce-iters", 10))
+                         reduceIterations: try options.int("reduce-iters", 10), noPoll: poll == "off")
     case "order-check":
         try OrderCheck.run()
     case "-h", "--help", "help":

@@ -9,6 +9,7 @@ public final class Console: @unchecked Sendable {
     /// Whether `print0` writes anything (false on ranks other than 0, and when quiet).
     public let enabled: Bool
     private var log: UnsafeMutablePointer<FILE>?
+    private var beforeLog: [String] = []   // lines printed before the run directory existed
 
     /// A console for `rank`; `quiet` silences rank 0 too (tests, simulated ranks).
     public init(rank: Int, quiet: Bool = false) {
@@ -22,6 +23,11 @@ public final class Console: @unchecked Sendable {
     func openLog(path: String, append: Bool) {
         closeLog()
         log = fopen(path, append ? "a" : "w")
+        if let log {
+            for line in beforeLog { fputs(line + "\n", log) }
+            fflush(log)
+        }
+        beforeLog.removeAll()
     }
 
     func closeLog() {
@@ -39,6 +45,8 @@ public final class Console: @unchecked Sendable {
         if let log {
             fputs(line + "\n", log)
             fflush(log)
+        } else {
+            beforeLog.append(line)
         }
     }
 }

@@ -52,7 +52,7 @@ extension IntervalStats {
         let width = String(totalSteps).count
         let step = String(Int(number("step")))
         return "step \(String(repeating: " ", count: max(0, width - step.count)))\(step)/\(totalSteps)"
-            + " | loss \(fixed(number("loss"), 4)) | acc \(fixed(number("accuracy"), 4)) | lr \(number("lr"))"
+            + " | loss \(fixed(number("loss"), 4)) | acc \(fixed(number("accuracy"), 4)) | lr \(record["lr"]?.description ?? "-")"
             + " | norm \(fixed(number("grad_norm"), 3)) | \(fixed(number("step_ms"), 2)) ms"
             + " (compute \(fixed(number("compute_ms"), 2)), comm \(fixed(number("comm_ms"), 2)), data \(fixed(number("data_ms"), 2)))"
             + " | \(Int(number("samples_per_sec"))) samples/s"

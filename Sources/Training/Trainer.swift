@@ -83,6 +83,10 @@ public final class Trainer {
         let totalSteps = min(config.maxSteps ?? Int.max, stepsPerEpoch * config.epochs)
         let epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch
 
+        try agree(on: config.yaml, what: "the resolved config (check --set flags and config files)")
+        try agree(on: "\(reference.featureShape) \(reference.numClasses) \(config.featuresKey) \(config.labelsKey)",
+                  what: "the training data's schema (feature shape, number of classes)")
+
         // ---- model: same seed on every rank, and rank 0's values broadcast anyway
         let model = try buildModel(sampleShape: reference.featureShape, numClasses: reference.numClasses, dataPath: reference.path)
         model.initializeParameters(seed: config.seed)
@@ -120,8 +124,8 @@ public final class Trainer {
             let epochStart = monotonicSeconds()
             var epochTally = ClassificationTally()
             var interval = IntervalStats()
-            for stepInEpoch in 0..<stepsPerEpoch {
-                if step >= totalSteps { break epochLoop }
+            let stepsThisEpoch = min(stepsPerEpoch, totalSteps - step)   // the last epoch may be cut by max_steps
+            for stepInEpoch in 0..<stepsThisEpoch {
                 // ---- TRAINING STEP BEGIN
                 let t0 = monotonicSeconds()
                 let batch = data.loader.batch(epoch: options.overfitBatches == nil ? epoch : 0, step: stepInEpoch)
@@ -138,10 +142,12 @@ public final class Trainer {
                 let t2 = monotonicSeconds()
                 let exposedCommunication = try buckets.finish(communicator: comm)    // mean gradient on every rank
                 // every rank takes the same decision: stop on a non-finite loss or a signal anywhere
-                let flags = try comm.allReduce([loss.isFinite ? 0 : 1, Double(StopSignal.received)], .max)
+                let flags = try comm.allReduce([loss.isFinite ? Double(worldSize) : Double(rank), -Double(StopSignal.received)], .min)
                 let t3 = monotonicSeconds()
-                if flags[0] > 0 { throw TrainingError.nonFiniteLoss(step: step, loss: loss.isFinite ? .nan : loss, rank: rank) }
-                let logging = (step + 1) % config.logEvery == 0 || stepInEpoch == stepsPerEpoch - 1 || step + 1 == totalSteps
+                if flags[0] < Double(worldSize) {   // the lowest rank whose loss is not finite
+                    throw TrainingError.nonFiniteLoss(step: step, loss: loss.isFinite ? .nan : loss, rank: Int(flags[0]))
+                }
+                let logging = (step + 1) % config.logEvery == 0 || stepInEpoch == stepsThisEpoch - 1
                 let gradientNorm = logging ? model.store.gradientNorm() : 0
                 optimizer.step(model.store, learningRate: config.learningRate)
                 let t4 = monotonicSeconds()
@@ -161,9 +167,9 @@ public final class Trainer {
                     if options.printSteps { console.print0(IntervalStats.line(record, totalSteps: totalSteps)) }
                     interval = IntervalStats()
                 }
-                if flags[1] > 0 {
-                    summary.stoppedBySignal = Int32(flags[1])
-                    console.print0("stopping after step \(step): \(StopSignal.name(Int32(flags[1]))) received")
+                if flags[1] < 0 {
+                    summary.stoppedBySignal = Int32(-flags[1])
+                    console.print0("stopping after step \(step): \(StopSignal.name(summary.stoppedBySignal)) received")
                     break epochLoop
                 }
             }
@@ -205,6 +211,15 @@ public final class Trainer {
     }
 
     // MARK: - Agreement checks
+
+    /// Preflight: stops every rank, naming the odd ones, unless all ranks hold the same `text`.
+    private func agree(on text: String, what: String) throws {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        let hashes = try communicator.allGather(hash)
+        let differing = hashes.indices.filter { hashes[$0] != hashes[0] }
+        if !differing.isEmpty { throw TrainingError.ranksDisagree(what: what, ranks: differing) }
+    }
 
     /// Stops the run, naming the ranks, if any rank's parameters differ from rank 0's.
     private func compareParameters(_ store: ParameterStore, step: Int) throws {

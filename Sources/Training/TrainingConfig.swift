@@ -143,7 +143,11 @@ public struct TrainingConfig: Equatable, Sendable {
             guard let units = try reader.optionalInt("units", minimum: 1) else {
                 throw reader.error("units", "is required for a dense layer")
             }
-            let initializer = try reader.choice("init", default: "he_normal", from: Initializer.names)
+            let initializer = try reader.string("init", default: "he_normal")
+            guard Initializer(name: initializer) != nil else {
+                throw reader.error("init", "must be one of \(Initializer.names.joined(separator: ", ")) "
+                    + "(or the aliases glorot_uniform, glorot_normal, kaiming_uniform, kaiming_normal), got '\(initializer)'")
+            }
             layer = .dense(units: units, initializer: initializer, bias: try reader.bool("bias", default: true))
         default:
             layer = .relu
@@ -165,7 +169,15 @@ public struct TrainingConfig: Equatable, Sendable {
             throw ConfigError(source: path, key: nil, message: "cannot be read: \(error.localizedDescription)")
         }
         let tree = try ConfigTree.parse(yaml: text, source: path).applying(overrides: overrides)
-        return try TrainingConfig(tree: tree, source: path)
+        do {
+            return try TrainingConfig(tree: tree, source: path)
+        } catch let error as ConfigError {
+            // Blame the --set flag, not the file, for a key that the flag put there.
+            if let key = error.key, let override = overrides.last(where: { $0.hasPrefix(key + "=") || key.hasPrefix(($0.split(separator: "=").first ?? "") + ".") }) {
+                throw ConfigError(source: "--set \(override)", key: error.key, message: error.message)
+            }
+            throw error
+        }
     }
 
     /// The resolved config as YAML, every effective value included (written to the run

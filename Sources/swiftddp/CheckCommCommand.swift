@@ -21,6 +21,9 @@ struct CheckCommCommand: ParsableCommand {
 
     func validate() throws {
         if let simulateRanks, simulateRanks < 1 { throw ValidationError("--simulate-ranks must be ≥ 1, got \(simulateRanks)") }
+        if simulateRanks != nil && MPIRuntime.launchedByMPI {
+            throw ValidationError("--simulate-ranks runs ranks in one process; do not combine it with mpirun")
+        }
     }
 
     func run() throws {

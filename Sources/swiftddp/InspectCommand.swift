@@ -5,7 +5,7 @@ import Data
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "Print the attributes and datasets of a SwiftDDP HDF5 file (a shard or a checkpoint).")
+        abstract: "Print the attributes and datasets of an HDF5 file (a dataset shard, or weights from --save-weights).")
 
     @Argument(help: "The .h5 file.")
     var file: String

@@ -21,9 +21,11 @@ struct SwiftDDPCommand: ParsableCommand {
 /// Prints `error` the way every subcommand reports failures: one line on stderr that names the
 /// file, key or rank, then a non-zero exit.
 func fail(_ error: any Error, rank: Int? = nil) -> ExitCode {
-    let prefix = rank.map { "swiftddp: error on rank \($0): " } ?? "swiftddp: error: "
+    let message = String(describing: error)
+    // MPI and communicator errors already start with "rank R: …"
+    let prefix = rank.map { message.hasPrefix("rank \($0):") ? "swiftddp: error on " : "swiftddp: error on rank \($0): " } ?? "swiftddp: error: "
     var standardError = StandardError()
-    print(prefix + String(describing: error), to: &standardError)
+    print(prefix + message, to: &standardError)
     return ExitCode.failure
 }
 

@@ -24,7 +24,7 @@ struct TrainCommand: ParsableCommand {
               --set optimizer.learning_rate=0.1 --set model.layers.0.units=1024
 
             Exit status: 0 done; 1 error (under MPI every rank of the job ends);
-            130/143 stopped at the end of a step by SIGINT/SIGTERM.
+            64 bad command line; 130/143 stopped at the end of a step by SIGINT/SIGTERM.
             """)
 
     @Option(help: "The YAML config (see launch/configs/ and docs/config.md).")
@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed (overrides seed).")
     var seed: UInt64?
 
-    @Option(help: "OpenBLAS threads per rank (default: CPUs of the node / ranks on the node, at least 1).")
+    @Option(help: "OpenBLAS threads per rank (default: the CPUs this rank is bound to, or the node's CPUs / ranks on the node; at least 1).")
     var blasThreads: Int?
 
     @Option(help: "Write the final parameters to this HDF5 file (/params/<name>).")
@@ -97,8 +97,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         // One OpenBLAS setting per process: the node's CPUs shared by the ranks on it.
-        let ranksOnNode = MPIRuntime.launchedByMPI ? MPIRuntime.localRanks.count : (simulateRanks ?? 1)
-        BLASRuntime.setThreads(blasThreads ?? max(1, onlineCPUCount() / ranksOnNode))
+        BLASRuntime.setThreads(blasThreads ?? defaultBLASThreads(simulatedRanks: simulateRanks ?? 1))
         StopSignal.install()
         if MPIRuntime.launchedByMPI {
             try runUnderMPI()
@@ -128,6 +127,11 @@ struct TrainCommand: ParsableCommand {
         } catch let exit as ExitCode where exit.rawValue == 130 || exit.rawValue == 143 {
             MPIRuntime.finalize()
             throw exit
+        } catch let error as TrainingError where error.isRaisedByEveryRank {
+            // Every rank stopped at the same point: report once and end cleanly.
+            if communicator.rank == 0 { _ = fail(error) }
+            MPIRuntime.finalize()
+            throw ExitCode.failure
         } catch {
             _ = fail(error, rank: communicator.rank)
             // End every rank: the others may be waiting in a collective this rank will never enter.

@@ -29,17 +29,20 @@ struct MPIRunTests {
         #expect(simulated.status == 0 && simulated.output.contains("all"), "\(simulated.output)")
     }
 
-    @Test(arguments: [2, 4])
-    func simulatedRanksEqualMpirunBitForBit(ranks: Int) throws {
+    /// With the default bucket size the tiny model is one bucket; 0.0001 MiB (26 floats) puts
+    /// many buckets and pieces in flight at once, as a large model does.
+    @Test(arguments: [(2, "4"), (4, "4"), (2, "0.0001"), (4, "0.0001")])
+    func simulatedRanksEqualMpirunBitForBit(ranks: Int, bucketMegabytes: String) throws {
         let directory = try workspace(shards: [120, 120, 120, 120])
-        let real = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi"))
+        let bucket = ["--set", "distributed.bucket_mb=\(bucketMegabytes)"]
+        let real = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi", bucket))
         #expect(real.status == 0, "\(real.error)")
-        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", ["--simulate-ranks", String(ranks)]))
+        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", bucket + ["--simulate-ranks", String(ranks)]))
         #expect(simulated.status == 0, "\(simulated.error)")
         let checksum = try #require(parameterChecksum(real.output), "\(real.output)")
         #expect(parameterChecksum(simulated.output) == checksum)
         // and the same again: runs are reproducible bit for bit
-        let again = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi2"))
+        let again = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi2", bucket))
         #expect(parameterChecksum(again.output) == checksum)
     }
 

@@ -37,7 +37,7 @@ struct TrainingConfigTests {
         }
         #expect(error?.key == "optimizer.lerning_rate")
         #expect(error?.description.contains("did you mean 'optimizer.learning_rate'") == true)
-        #expect(error?.description.contains(defaultConfigPath) == true)
+        #expect(error?.source == "--set optimizer.lerning_rate=0.1")
     }
 
     @Test(arguments: [
