@@ -5,9 +5,12 @@
 ///
 /// Layers finish backward last-first, and the flat buffer lays parameters out first-first, so
 /// the gradients that are complete after layer `i` are exactly the suffix starting at layer
-/// `i`'s first parameter. Buckets are cut at layer boundaries once they hold at least
-/// `bucketBytes`; a bucket larger than `bucketBytes` is sent as several reductions of at most
-/// that size (platform.md §2c: 1–4 MB pieces reduce fastest).
+/// `i`'s first parameter. Buckets are cut at layer boundaries (as PyTorch DDP's `bucket_cap_mb`):
+/// a layer joins the open bucket unless that would take it past `bucketBytes`, in which case the
+/// open bucket is closed first — so the layers that finish early are reduced while the later
+/// (usually larger) ones still run backward. A single layer larger than `bucketBytes` is a
+/// bucket of its own, sent as several reductions of at most that size (platform.md §2c: 1–4 MB
+/// pieces reduce fastest).
 public final class GradientBuckets {
     /// One bucket: the buffer range and the layer whose completion makes it ready.
     public struct Bucket: Equatable, Sendable {
@@ -30,13 +33,20 @@ public final class GradientBuckets {
         self.gradients = gradients
         self.pieceElements = bucketBytes / MemoryLayout<Float>.stride
         var buckets: [Bucket] = []
-        var end = gradients.count
+        var end = gradients.count        // the open bucket is start..<end, start = the last layer added
+        var openLayer: Int?
         for layer in layerRanges.indices.reversed() where !layerRanges[layer].isEmpty {
             let start = layerRanges[layer].lowerBound
-            if end - start >= pieceElements || start == 0 {
-                buckets.append(Bucket(range: start..<end, readyAfterLayer: layer))
-                end = start
+            if let open = openLayer, end - start > pieceElements {
+                let openStart = layerRanges[open].lowerBound
+                buckets.append(Bucket(range: openStart..<end, readyAfterLayer: open))
+                end = openStart
             }
+            openLayer = layer
+        }
+        if let open = openLayer {
+            buckets.append(Bucket(range: layerRanges[open].lowerBound..<end, readyAfterLayer: open))
+            end = layerRanges[open].lowerBound
         }
         if end > 0 {  // parameters before the first layer with parameters cannot exist; be safe
             buckets.append(Bucket(range: 0..<end, readyAfterLayer: 0))

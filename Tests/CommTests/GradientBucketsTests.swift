@@ -7,9 +7,12 @@ struct GradientBucketsTests {
         defer { buffer.deallocate() }
         // layers 0 (600 params), 1 (none), 2 (300), 3 (none), 4 (100)
         let ranges = [0..<600, 600..<600, 600..<900, 900..<900, 900..<1000]
-        let buckets = GradientBuckets(gradients: buffer, layerRanges: ranges, bucketBytes: 350 * 4)
-        #expect(buckets.buckets.map(\.range) == [600..<1000, 0..<600])
+        let buckets = GradientBuckets(gradients: buffer, layerRanges: ranges, bucketBytes: 450 * 4)
+        #expect(buckets.buckets.map(\.range) == [600..<1000, 0..<600])     // layer 0 would overflow the open bucket
         #expect(buckets.buckets.map(\.readyAfterLayer) == [2, 0])
+        let small = GradientBuckets(gradients: buffer, layerRanges: ranges, bucketBytes: 200 * 4)
+        #expect(small.buckets.map(\.range) == [900..<1000, 600..<900, 0..<600])
+        #expect(small.buckets.map(\.readyAfterLayer) == [4, 2, 0])
         let single = GradientBuckets(gradients: buffer, layerRanges: ranges, bucketBytes: 4 << 20)
         #expect(single.buckets.map(\.range) == [0..<1000])
     }
