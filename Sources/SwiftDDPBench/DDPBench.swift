@@ -44,24 +44,31 @@ enum DDPBench {
                                                 bucketBytes: Int(bucketMegabytes * 1_048_576))
         let inverse = 1 / Float(size)
         func rescale(_ b: UnsafeMutableBufferPointer<Float>) { for i in b.indices { b[i] *= inverse } }
-        let reductions: [(name: String, run: () throws -> Void)] = [
-            ("MPI_Allreduce", { try mpi.libraryAllReduceSum(rawBuffer) }),
-            ("allReduceSum", { try comm.allReduceSum(deterministicBuffer) }),
-            ("buckets", {
-                for layer in ranges.indices.reversed() { try standaloneBuckets.layerFinished(layer, communicator: comm) }
-                try standaloneBuckets.finish(communicator: comm)
-            }),
+        // the same buckets over the compute-only workload's gradient, reduced right after its step
+        let afterStepBuckets = GradientBuckets(gradients: local.model.store.gradients.buffer, layerRanges: ranges,
+                                               bucketBytes: Int(bucketMegabytes * 1_048_576))
+        func reduce(_ buckets: GradientBuckets) throws {
+            for layer in ranges.indices.reversed() { try buckets.layerFinished(layer, communicator: comm) }
+            try buckets.finish(communicator: comm)
+        }
+        // (name, untimed preparation, the timed reduction)
+        let reductions: [(name: String, prepare: () throws -> Void, run: () throws -> Void)] = [
+            ("MPI_Allreduce", {}, { try mpi.libraryAllReduceSum(rawBuffer) }),
+            ("allReduceSum", {}, { try comm.allReduceSum(deterministicBuffer) }),
+            ("buckets", {}, { try reduce(standaloneBuckets) }),
+            ("buckets after a step", { try local.step() }, { try reduce(afterStepBuckets) }),
         ]
 
         for _ in 0..<warmup { try workload.step(); try local.step() }
-        if size > 1 { for _ in 0..<3 { for reduction in reductions { try reduction.run() } } }
+        if size > 1 { for _ in 0..<3 { for reduction in reductions { try reduction.prepare(); try reduction.run() } } }
 
         var throughput: [Double] = []        // global samples/s per repetition (slowest rank's time)
         var stepTimes: [Double] = []
         var localStepTimes: [Double] = []    // the step without communication, every rank at once (slowest rank)
         var exposed: [Double] = []           // mean over ranks of the per-step mean of finish()'s return
-        var skewWait: [Double] = []          // per step: the time a rank waits for the other's backward to end
-        var afterLast: [Double] = []         // per step: finish end − the last rank's backward end
+        var skewWait: [Double] = []          // per step: the time a rank waits for the other's backward computation to end
+        var afterLast: [Double] = []         // per step: finish end − the end of the last rank's backward computation
+        var skewByRank: [[Double]] = []      // per repetition: each rank's mean wait for the others
         var reduceTimes = [[Double]](repeating: [], count: reductions.count)   // seconds, max over ranks
         var scaleTimes: [Double] = []
         var phaseTimes: [[Double]] = []
@@ -100,12 +107,14 @@ enum DDPBench {
                     after += end.finishEnd - last
                 }
                 skewWait.append(try comm.allReduce([wait / Double(steps)], .sum)[0] / Double(size))
+                skewByRank.append(try comm.allGather((wait / Double(steps)).bitPattern).map { Double(bitPattern: $0) })
                 afterLast.append(try comm.allReduce([after / Double(steps)], .sum)[0] / Double(size))
 
                 // the reductions alone, interleaved, each between barriers
                 var times = [[Double]](repeating: [], count: reductions.count)
                 for _ in 0..<reduceIterations {
                     for (index, reduction) in reductions.enumerated() {
+                        try reduction.prepare()
                         try comm.barrier()
                         let t = monotonicSeconds()
                         try reduction.run()
@@ -128,6 +137,7 @@ enum DDPBench {
         let cpu = accounting.shares(jobSeconds: try comm.allReduce([accounting.selfSeconds], .sum)[0])
         guard rank == 0 else { return }
         func phase(_ index: Int) -> Double { median(phaseTimes.map { $0[index] }) }
+        let computeTime = phase(Phase.total) - phase(Phase.finish) - phase(Phase.flags) - phase(Phase.bucketStarts)
         print("== data-parallel training, \(size) rank(s), OpenBLAS \(BLASRuntime.coreName) × \(BLASRuntime.threads) thread(s) per rank, "
               + "bucket_mb \(bucketMegabytes)\(comm is NoPollCommunicator ? ", poll disabled (--no-poll)" : "") ==")
         print("buckets: " + workload.buckets.buckets.map { "[\($0.range.lowerBound)..<\($0.range.upperBound)) after layer \($0.readyAfterLayer)" }
@@ -138,7 +148,7 @@ enum DDPBench {
         print("global samples/s        \(spread(throughput, digits: 0))")
         print("step time (slowest rank) \(spread(stepTimes, scale: 1e3, digits: 3)) ms")
         print("same step without communication, all ranks at once: \(spread(localStepTimes, scale: 1e3, digits: 3)) ms (slowest rank)")
-        print("timed step: compute \(fmt((phase(Phase.total) - phase(Phase.finish) - phase(Phase.flags)) * 1e6, 1)) µs, "
+        print("timed step: compute \(fmt(computeTime * 1e6, 1)) µs, reduction start \(fmt(phase(Phase.bucketStarts) * 1e6, 1)) µs, "
               + "finish \(fmt(phase(Phase.finish) * 1e6, 1)) µs, flags allReduce \(fmt(phase(Phase.flags) * 1e6, 1)) µs (rank 0)")
         var result = ResultLine("ddp")
         result.add("ranks", Double(size))
@@ -150,26 +160,35 @@ enum DDPBench {
         result.add("samples_per_s", median(throughput))
         result.add("step_ms", median(stepTimes) * 1e3)
         result.add("local_step_ms", median(localStepTimes) * 1e3)
-        result.add("compute_us", (phase(Phase.total) - phase(Phase.finish) - phase(Phase.flags)) * 1e6)
+        result.add("compute_us", computeTime * 1e6)
         if size > 1 {
             let raw = median(reduceTimes[0]), deterministic = median(reduceTimes[1]), bucketed = median(reduceTimes[2])
+            let afterStep = median(reduceTimes[3])
             let exposedMedian = median(exposed)
+            let start = phase(Phase.bucketStarts)
+            let overhead = median(stepTimes) - median(localStepTimes)
             print("exposed wait per step (buckets.finish)       \(spread(exposed, scale: 1e6, digits: 1)) µs")
+            print("starting the reduction in layerFinished      \(fmt(start * 1e6, 1)) µs per step (Ialltoallv + one MPI_Test; not in exposed)")
+            print("step time − same step without communication  \(fmt(overhead * 1e6, 1)) µs per step")
             print("  waiting for the other rank's backward      \(spread(skewWait, scale: 1e6, digits: 1)) µs")
-            print("  finish end − last rank's backward end      \(spread(afterLast, scale: 1e6, digits: 1)) µs")
+            print("    by rank: " + (0..<size).map { r in "rank \(r) \(fmt(median(skewByRank.map { $0[r] }) * 1e6, 1)) µs" }.joined(separator: ", "))
+            print("  reduction after the last rank's backward   \(spread(afterLast, scale: 1e6, digits: 1)) µs")
             print("  of which the 1/N scaling loop (alone)      \(spread(scaleTimes, scale: 1e6, digits: 1)) µs")
             print("flags allReduce (2 doubles) per step         \(fmt(phase(Phase.flags) * 1e6, 1)) µs")
             print("alone, \(count) floats, max over ranks, median [min–max] of \(reduceTimes[0].count):")
             for (index, reduction) in reductions.enumerated() {
-                print("  \(reduction.name.padding(toLength: 14, withPad: " ", startingAt: 0)) \(spread(reduceTimes[index], scale: 1e6, digits: 1)) µs")
+                print("  \(reduction.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(spread(reduceTimes[index], scale: 1e6, digits: 1)) µs")
             }
             print("exposed / MPI_Allreduce alone   \(fmt(exposedMedian / raw, 2))×  (target ≤ 1.05×)")
             print("exposed / allReduceSum alone    \(fmt(exposedMedian / deterministic, 2))×")
             print("allReduceSum / MPI_Allreduce    \(fmt(deterministic / raw, 2))×")
-            print("hidden behind backward          \(fmt(100 * (1 - exposedMedian / bucketed), 1)) % of the bucketed reduction alone, "
-                  + "\(fmt(100 * (1 - exposedMedian / deterministic), 1)) % of allReduceSum alone")
+            print("hidden behind backward          \(fmt(100 * (1 - exposedMedian / bucketed), 1)) % (1 − exposed / bucketed reduction alone); "
+                  + "counting the start in layerFinished as exposed: \(fmt(100 * (1 - (start + exposedMedian) / bucketed), 1)) %")
+            print("step time − compute-only step   \(fmt(overhead / raw, 2))× MPI_Allreduce alone, \(fmt(overhead / afterStep, 2))× the bucketed reduction right after a step")
             result.add("exposed_us", exposedMedian * 1e6)
             result.add("skew_wait_us", median(skewWait) * 1e6)
+            result.add("start_us", start * 1e6)
+            result.add("overhead_us", overhead * 1e6)
             result.add("after_last_us", median(afterLast) * 1e6)
             result.add("scale_us", median(scaleTimes) * 1e6)
             result.add("flags_us", phase(Phase.flags) * 1e6)
@@ -179,16 +198,18 @@ enum DDPBench {
             result.add("exposed_over_raw", exposedMedian / raw)
             result.add("exposed_over_det", exposedMedian / deterministic)
             result.add("det_over_raw", deterministic / raw)
+            result.add("after_step_us", afterStep * 1e6)
             result.add("hidden_pct", 100 * (1 - exposedMedian / bucketed))
+            result.add("hidden_with_start_pct", 100 * (1 - (start + exposedMedian) / bucketed))
+            result.add("overhead_over_raw", overhead / raw)
         }
         result.print()
     }
 }
 
-/// The MPI communicator with `poll` turned into a no-op, so a reduction's second phase starts
-/// only in `wait`, in the order the buckets were started: the same collective order on every
-/// rank (the experiment `ddp --no-poll` measures; see OrderCheck for why `poll` is unsafe with
-/// more than one reduction in flight).
+/// The MPI communicator with `poll` turned into a no-op, so reductions advance only inside
+/// `finish` (`ddp --poll off`): the experiment that shows what the polls in `layerFinished`
+/// contribute to moving the reductions along.
 final class NoPollCommunicator: Communicator {
     let base: MPICommunicator
     init(_ base: MPICommunicator) { self.base = base }

@@ -1,9 +1,10 @@
-// `order-check`: a deterministic reproduction of the collective-ordering hazard in
-// MPICommunicator's overlapped reductions (docs/performance.md, "Problems found"). MPI requires
-// every rank to start collectives on a communicator in the same order; `poll` starts a
-// reduction's all-gather phase as soon as its all-to-all has completed *on this rank*, so a rank
-// that polls can start [A.alltoallv, A.allgatherv, B.alltoallv] while another starts
-// [A.alltoallv, B.alltoallv, A.allgatherv].
+// `order-check`: a deterministic regression check for the collective-ordering hazard of
+// overlapped reductions (docs/performance.md, "Problems found"). MPI requires every rank to start
+// collectives on a communicator in the same order. Before commit 094a84c, `poll` started a
+// reduction's all-gather as soon as its all-to-all had completed *on this rank*, so a rank that
+// polled started [A.alltoallv, A.allgatherv, B.alltoallv] while another started
+// [A.alltoallv, B.alltoallv, A.allgatherv], and equal-sized pieces were silently mixed up
+// (half of A and all of B wrong on both ranks, exit status 0). Exits non-zero if any value is wrong.
 import Comm
 import CommMPI
 import Glibc
@@ -40,6 +41,8 @@ enum OrderCheck {
         }
         let wrongA = a.filter { $0 != 3 }.count, wrongB = b.filter { $0 != 30 }.count
         let distinctA = Set(a).sorted().prefix(4), distinctB = Set(b).sorted().prefix(4)
+        let anyWrong = try comm.allReduce([Double(wrongA + wrongB)], .sum)[0] > 0
+        defer { if anyWrong { MPIRuntime.finalize(); exit(1) } }
         print("order-check: rank \(comm.rank): A wrong in \(wrongA) of \(count) elements (values \(Array(distinctA))), "
               + "B wrong in \(wrongB) (values \(Array(distinctB)))")
     }

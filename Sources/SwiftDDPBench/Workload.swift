@@ -70,8 +70,8 @@ final class MLPWorkload {
             try buckets.layerFinished(layer, communicator: comm)   // start this bucket's all-reduce now
         }
         let exposed = try buckets.finish(communicator: comm)       // mean gradient on every rank
-        let flags = try comm.allReduce([loss.isFinite ? 0 : 1, 0], .max)
-        if flags[0] > 0 { throw BenchError.nonFiniteLoss(step: steps) }
+        let flags = try comm.allReduce([loss.isFinite ? Double(comm.size) : Double(comm.rank), -0.0], .min)  // as Trainer
+        if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
         optimizer.step(model.store, learningRate: learningRate)
         steps += 1
         return (loss, exposed)
@@ -79,7 +79,8 @@ final class MLPWorkload {
 
     /// The same step with a timestamp after every phase (the per-layer hooks are the ones the
     /// trainer already passes). `phases` gets seconds added at the indices of `Phase`.
-    /// Also returns the monotonic time at which backward ended and at which finish returned.
+    /// Also returns the monotonic times at which the backward computation ended (layer 0's hook,
+    /// before its bucket starts) and at which `finish` returned.
     @discardableResult
     func timedStep(into phases: inout [Double]) throws -> (backwardEnd: Double, finishEnd: Double) {
         let batch = nextBatch()
@@ -102,8 +103,8 @@ final class MLPWorkload {
         let t4 = monotonicSeconds()
         let exposed = try buckets.finish(communicator: comm)
         let t5 = monotonicSeconds()
-        let flags = try comm.allReduce([loss.isFinite ? 0 : 1, 0], .max)
-        if flags[0] > 0 { throw BenchError.nonFiniteLoss(step: steps) }
+        let flags = try comm.allReduce([loss.isFinite ? Double(comm.size) : Double(comm.rank), -0.0], .min)  // as Trainer
+        if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
         let t6 = monotonicSeconds()
         optimizer.step(model.store, learningRate: learningRate)
         let t7 = monotonicSeconds()
@@ -122,7 +123,7 @@ final class MLPWorkload {
         phases[Phase.flags] += t6 - t5
         phases[Phase.optimizer] += t7 - t6
         phases[Phase.total] += t7 - t0
-        return (t4, t5)
+        return (stamps[0], t5)
     }
 }
 

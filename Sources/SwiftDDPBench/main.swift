@@ -11,8 +11,8 @@ let usage = """
            mpirun -np P swiftddp-bench ddp [--threads T] [--steps N] [--reps R] [--warmup W] [--bucket-mb MB] [--reduce-iters K] [--poll on|off]
     step: one process, training step vs sgemm on the same shapes (OpenBLAS threads T, default 1)
     ddp:  under mpirun (or alone, as 1 rank): global samples/s, exposed all-reduce wait vs the reduction alone;
-          --poll off makes Communicator.poll a no-op (an experiment: the safe collective order with several buckets)
-    order-check: mpirun -np 2; reproduces the collective-ordering hazard of overlapped reductions
+          --poll off makes Communicator.poll a no-op (an experiment: reductions then advance only in finish)
+    order-check: mpirun -np 2; regression check for the collective-ordering bug fixed in 094a84c (exit 1 if it is back)
     Lines starting with RESULT are for launch/bench.sh.
     """
 
