@@ -1,88 +1,66 @@
-// Bucketed gradient averaging: contiguous slices of the flat gradient buffer, in the order the
-// backward pass completes them, each reduced as soon as it is complete (design.md §3).
+// Bucketed gradient averaging: contiguous slices of the flat gradient buffer, each all-reduced as
+// soon as backward has made it final (design.md §3), so communication overlaps the rest of
+// backward.
 
-/// Averages a flat gradient buffer across ranks in buckets that start while backward still runs.
+/// Sums a flat gradient buffer across ranks in buckets that start while backward still runs.
 ///
-/// Layers finish backward last-first, and the flat buffer lays parameters out first-first, so
-/// the gradients that are complete after layer `i` are exactly the suffix starting at layer
-/// `i`'s first parameter. Buckets are cut at layer boundaries (as PyTorch DDP's `bucket_cap_mb`):
-/// a layer joins the open bucket unless that would take it past `bucketBytes`, in which case the
-/// open bucket is closed first — so the layers that finish early are reduced while the later
-/// (usually larger) ones still run backward. A single layer larger than `bucketBytes` is a
-/// bucket of its own, sent as several reductions of at most that size (platform.md §2c: 1–4 MB
-/// pieces reduce fastest).
+/// Backward finishes the last layer first and the flat buffer lays parameters out first-first,
+/// so what is final at any moment is a suffix of the buffer. The buckets are therefore fixed
+/// slices of `bucketBytes` cut from the end of the buffer (the first bucket is the last slice);
+/// `gradientsFinal(from:)` starts every bucket that lies wholly inside the final suffix, and
+/// gives the transport a chance to progress the earlier ones (MPI moves nonblocking collectives
+/// only inside MPI calls). Layers report progress at layer ends and, for large layers, between
+/// blocks of their weight gradient (`Dense`), so even the largest layer's bucket overlaps with
+/// the computation of the next block.
+///
+/// The buckets hold *sums*; training makes them means by scaling the loss gradient by 1/ranks.
 public final class GradientBuckets {
-    /// One bucket: the buffer range and the layer whose completion makes it ready.
-    public struct Bucket: Equatable, Sendable {
-        /// Element range in the flat gradient buffer.
-        public let range: Range<Int>
-        /// The layer index whose backward completes this bucket.
-        public let readyAfterLayer: Int
-    }
-
-    /// The buckets, in the order they become ready.
-    public let buckets: [Bucket]
+    /// The buckets' element ranges, in the order they become final (the end of the buffer first).
+    public let buckets: [Range<Int>]
     private let gradients: UnsafeMutableBufferPointer<Float>
-    private let pieceElements: Int
+    private var nextBucket = 0
     private var pending: [PendingReduction] = []
+    private var failure: (any Error)?
 
-    /// Plans buckets for a buffer whose layer `i` owns `layerRanges[i]` (ranges ascending and
-    /// contiguous; layers without parameters have empty ranges).
-    public init(gradients: UnsafeMutableBufferPointer<Float>, layerRanges: [Range<Int>], bucketBytes: Int) {
+    /// Plans buckets of at most `bucketBytes` over `gradients`.
+    public init(gradients: UnsafeMutableBufferPointer<Float>, bucketBytes: Int) {
         precondition(bucketBytes >= 4, "GradientBuckets: bucketBytes must be ≥ 4, got \(bucketBytes)")
         self.gradients = gradients
-        self.pieceElements = bucketBytes / MemoryLayout<Float>.stride
-        var buckets: [Bucket] = []
-        var end = gradients.count        // the open bucket is start..<end, start = the last layer added
-        var openLayer: Int?
-        for layer in layerRanges.indices.reversed() where !layerRanges[layer].isEmpty {
-            let start = layerRanges[layer].lowerBound
-            if let open = openLayer, end - start > pieceElements {
-                let openStart = layerRanges[open].lowerBound
-                buckets.append(Bucket(range: openStart..<end, readyAfterLayer: open))
-                end = openStart
-            }
-            openLayer = layer
-        }
-        if let open = openLayer {
-            buckets.append(Bucket(range: layerRanges[open].lowerBound..<end, readyAfterLayer: open))
-            end = layerRanges[open].lowerBound
-        }
-        if end > 0 {  // parameters before the first layer with parameters cannot exist; be safe
-            buckets.append(Bucket(range: 0..<end, readyAfterLayer: 0))
-        }
-        self.buckets = buckets
+        let size = bucketBytes / MemoryLayout<Float>.stride
+        buckets = stride(from: gradients.count, to: 0, by: -size).map { end in max(0, end - size)..<end }
     }
 
-    /// Starts the reductions of every bucket that layer `layer` completes. Call from the
-    /// backward pass's per-layer hook.
-    public func layerFinished(_ layer: Int, communicator: any Communicator) throws {
-        guard communicator.size > 1 else { return }
-        for bucket in buckets where bucket.readyAfterLayer == layer {
-            var start = bucket.range.lowerBound
-            while start < bucket.range.upperBound {
-                let end = min(start + pieceElements, bucket.range.upperBound)
-                let slice = UnsafeMutableBufferPointer(rebasing: gradients[start..<end])
-                pending.append(try communicator.startAllReduceSum(slice))
-                start = end
+    /// Everything from flat index `offset` to the end is final: starts the reductions of the
+    /// buckets inside that suffix and polls those in flight. Errors are kept for `finish`, so
+    /// layers can report progress without throwing.
+    public func gradientsFinal(from offset: Int, communicator: any Communicator) {
+        guard communicator.size > 1, failure == nil else { return }
+        do {
+            while nextBucket < buckets.count, buckets[nextBucket].lowerBound >= offset {
+                pending.append(try communicator.startAllReduceSum(UnsafeMutableBufferPointer(rebasing: gradients[buckets[nextBucket]])))
+                nextBucket += 1
             }
+            if let oldest = pending.first(where: { !$0.isComplete }) { _ = try communicator.poll(oldest) }
+        } catch {
+            failure = error
         }
-        // Give the transport a chance to move earlier buckets along (MPI progresses
-        // nonblocking collectives only inside MPI calls).
-        for reduction in pending where !reduction.isComplete { _ = try communicator.poll(reduction) }
     }
 
-    /// Waits for every started reduction and divides the buffer by the number of ranks, so it
-    /// holds the mean gradient. Returns the seconds spent waiting (the exposed communication).
+    /// Starts whatever is left, waits for every reduction, and returns the seconds spent
+    /// waiting (the communication not hidden behind backward). Afterwards every rank holds the
+    /// sum of all ranks' gradients.
     @discardableResult
     public func finish(communicator: any Communicator) throws -> Double {
         guard communicator.size > 1 else { return 0 }
         let started = monotonicSeconds()
+        gradientsFinal(from: 0, communicator: communicator)
+        defer {
+            pending.removeAll(keepingCapacity: true)
+            nextBucket = 0
+            failure = nil
+        }
+        if let failure { throw failure }
         for reduction in pending { try communicator.wait(reduction) }
-        pending.removeAll(keepingCapacity: true)
-        let inverse = 1 / Float(communicator.size)
-        let values = gradients  // a local copy of the pointer keeps the loop vectorized
-        for i in values.indices { values[i] *= inverse }
         return monotonicSeconds() - started
     }
 }

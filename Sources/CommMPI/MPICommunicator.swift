@@ -8,7 +8,9 @@ import Comm
 /// library's choice, it runs a reduce-scatter as `MPI_Alltoallv` (rank r receives chunk r of
 /// every rank's buffer), adds the chunks in rank order, and shares the sums with
 /// `MPI_Allgatherv`. Each rank sends and receives 2(N−1)/N of the buffer, as in a ring
-/// all-reduce, and the result equals `LocalCommunicator`'s bit for bit.
+/// all-reduce, and the result equals `LocalCommunicator`'s bit for bit. With exactly two ranks
+/// the order cannot matter (one addition per element, and IEEE addition commutes), so the
+/// library's `MPI_Iallreduce` is used.
 ///
 /// Several reductions may be in flight (gradient buckets). MPI requires every rank to start
 /// collectives on a communicator in the same order, so the scatters run on `communicator` in
@@ -59,6 +61,19 @@ public final class MPICommunicator: Communicator {
 
     public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
         if size == 1 || buffer.isEmpty { return PendingReduction(buffer: buffer, isComplete: true) }
+        if size == 2 {
+            // Two ranks: each element is one addition, and x₀ + x₁ == x₁ + x₀ exactly in IEEE
+            // arithmetic, so the library's own all-reduce is already deterministic (and faster).
+            let state = ReductionState(count: 0, rank: rank, size: size, scratch: scratch.take(count: 1))
+            state.phase = .gather
+            try mpi("MPI_Iallreduce", rank: rank) {
+                MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(), cmpi_sum(),
+                               communicator, &state.request)
+            }
+            let pending = PendingReduction(buffer: buffer, state: state)
+            inFlight.append(pending)
+            return pending
+        }
         let needed = chunk(rank, of: buffer.count, ranks: size).count * size
         let state = ReductionState(count: buffer.count, rank: rank, size: size, scratch: scratch.take(count: needed))
         try mpi("MPI_Ialltoallv", rank: rank) {

@@ -68,17 +68,40 @@ public final class Dense: Layer {
 
     // MARK: - Backward
 
-    public func backward(_ dy: Tensor) -> Tensor {
-        accumulateParameterGradients(dy)
+    public func backward(_ dy: Tensor, progress: (any GradientProgress)?) -> Tensor {
+        accumulateParameterGradients(dy, progress: progress)
         guard let store, let weight, let x = input else { preconditionFailure("Dense.backward called before forward") }
         let dx = inputGradient.tensor(x.shape)
         gemm(dy, store.value(weight), into: dx)                      // dx = dy · W
         return dx
     }
 
-    public func accumulateParameterGradients(_ dy: Tensor) {
+    /// Rows of dW computed per GEMM when someone listens for progress: small enough to report
+    /// a few times during a large layer, large enough to keep sgemm near its peak.
+    static let progressRows = 64
+
+    public func accumulateParameterGradients(_ dy: Tensor, progress: (any GradientProgress)?) {
         guard let store, let weight, let x = input else { preconditionFailure("Dense.backward called before forward") }
-        gemm(dy, transposeA: true, x, into: store.gradient(weight), beta: 1)  // dW += dyᵀ · x
-        if let bias { addColumnSums(of: dy, into: store.gradient(bias).pointer) }  // db += Σₙ dy
+        // The flat layout is [weight (units × in) | bias (units)]: report the bias first, then
+        // weight rows from the last block up, so what is final is always a suffix.
+        if let bias {
+            addColumnSums(of: dy, into: store.gradient(bias).pointer)                // db += Σₙ dy
+            progress?.gradientsFinal(from: bias.offset)
+        }
+        let dW = store.gradient(weight)
+        guard let progress, units > 2 * Dense.progressRows else {
+            gemm(dy, transposeA: true, x, into: dW, beta: 1)                           // dW += dyᵀ · x
+            progress?.gradientsFinal(from: weight.offset)
+            return
+        }
+        let dyColumns = dy.reshaped([dy.rowCount, units])
+        var end = units
+        while end > 0 {
+            let start = max(0, end - Dense.progressRows)
+            // dW[start..<end] += dy[:, start..<end]ᵀ · x, a strided view of dy's columns
+            gemmColumns(dyColumns, columns: start..<end, x, into: dW.rows(start..<end))
+            progress.gradientsFinal(from: weight.offset + start * inFeatures)
+            end = start
+        }
     }
 }

@@ -29,18 +29,36 @@ public protocol Layer: AnyObject {
     func forward(_ x: Tensor, mode: Mode) -> Tensor
 
     /// Given dL/d(output) of the last `forward`, adds parameter gradients into the store and
-    /// returns dL/d(input).
-    func backward(_ outputGradient: Tensor) -> Tensor
+    /// returns dL/d(input). A layer with large parameters may report, through `progress`, the
+    /// parts of its gradient that are final before it returns (last part first), so that their
+    /// all-reduce can start while the rest is computed.
+    func backward(_ outputGradient: Tensor, progress: (any GradientProgress)?) -> Tensor
 
     /// Like `backward`, for the first layer of a model, whose input gradient nobody reads.
-    func accumulateParameterGradients(_ outputGradient: Tensor)
+    func accumulateParameterGradients(_ outputGradient: Tensor, progress: (any GradientProgress)?)
+}
+
+/// Receives the news that gradients in the flat buffer are final, during backward.
+public protocol GradientProgress: AnyObject {
+    /// Every gradient from flat index `offset` to the end of the buffer is final.
+    func gradientsFinal(from offset: Int)
 }
 
 extension Layer {
     public func bind(store: ParameterStore, parameters: [Parameter]) {}
 
+    public func accumulateParameterGradients(_ outputGradient: Tensor, progress: (any GradientProgress)?) {
+        _ = backward(outputGradient, progress: progress)
+    }
+
+    /// `backward` without progress reports.
+    public func backward(_ outputGradient: Tensor) -> Tensor {
+        backward(outputGradient, progress: nil)
+    }
+
+    /// `accumulateParameterGradients` without progress reports.
     public func accumulateParameterGradients(_ outputGradient: Tensor) {
-        _ = backward(outputGradient)
+        accumulateParameterGradients(outputGradient, progress: nil)
     }
 }
 

@@ -31,11 +31,14 @@ public final class ReLU: Layer {
 
     // MARK: - Backward
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    public func backward(_ dy: Tensor, progress: (any GradientProgress)?) -> Tensor {
         guard let y = saved else { preconditionFailure("ReLU.backward called before forward") }
         let dx = inputGradient.tensor(y.shape)
         let (mask, upstream, target) = (y.pointer, dy.pointer, dx.pointer)
-        for i in 0..<y.count { target[i] = mask[i] > 0 ? upstream[i] : 0 }
+        for i in 0..<y.count {
+            let u = upstream[i]   // load first: the select then compiles branch-free (a branch mispredicts on mixed signs)
+            target[i] = mask[i] > 0 ? u : 0
+        }
         return dx
     }
 }

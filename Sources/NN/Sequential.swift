@@ -53,6 +53,11 @@ public final class Sequential {
         for (layer, range) in zip(layers, indices) {
             layer.bind(store: store, parameters: Array(store.parameters[range]))
         }
+        layerParameterRanges = indices.map { [store] indices in
+            let parameters = store.parameters[indices]
+            guard let first = parameters.first, let last = parameters.last else { return 0..<0 }
+            return first.offset..<(last.offset + last.count)
+        }
     }
 
     /// Fills every parameter with its initializer, drawing from one generator in model order,
@@ -67,13 +72,7 @@ public final class Sequential {
 
     /// For each layer, the range of the flat buffers its parameters occupy (empty for layers
     /// without parameters).
-    public var layerParameterRanges: [Range<Int>] {
-        parameterIndices.map { indices in
-            let parameters = store.parameters[indices]
-            guard let first = parameters.first, let last = parameters.last else { return 0..<0 }
-            return first.offset..<(last.offset + last.count)
-        }
-    }
+    public let layerParameterRanges: [Range<Int>]
 
     /// The number of trainable scalars.
     public var parameterCount: Int { store.count }
@@ -102,16 +101,19 @@ public final class Sequential {
     /// gradient buffer. `layerDone(i, inputGradient)` runs as soon as layer `i` has finished its
     /// parameter gradients (the hook for starting gradient all-reduces early); the first layer's
     /// input gradient is not computed and is passed as `nil`.
-    public func backward(_ outputGradient: Tensor, layerDone: (Int, Tensor?) throws -> Void) rethrows {
+    public func backward(_ outputGradient: Tensor, progress: (any GradientProgress)? = nil,
+                         layerDone: (Int, Tensor?) throws -> Void) rethrows {
         var gradient = outputGradient
         for index in layers.indices.reversed() {
             if index == 0 {
-                layers[index].accumulateParameterGradients(gradient)
+                layers[index].accumulateParameterGradients(gradient, progress: progress)
                 try layerDone(index, nil)
             } else {
-                gradient = layers[index].backward(gradient)
+                gradient = layers[index].backward(gradient, progress: progress)
                 try layerDone(index, gradient)
             }
+            // everything from this layer's first parameter on is final now
+            progress?.gradientsFinal(from: layerParameterRanges[index].isEmpty ? store.count : layerParameterRanges[index].lowerBound)
         }
     }
 

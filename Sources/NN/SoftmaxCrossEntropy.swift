@@ -47,12 +47,13 @@ public final class SoftmaxCrossEntropy {
 
     // MARK: - Backward
 
-    /// Returns ∂loss/∂logits, (N, K), for the last `forward`.
-    public func backward() -> Tensor {
+    /// Returns `scale` · ∂loss/∂logits, (N, K), for the last `forward`. Data-parallel training
+    /// passes `scale` = 1 / ranks, so that summing the ranks' gradients gives their mean.
+    public func backward(scale outerScale: Float = 1) -> Tensor {
         guard let (p, labels) = saved else { preconditionFailure("SoftmaxCrossEntropy.backward called before forward") }
         let (n, k) = (p.rowCount, p.rowLength)
         let dz = logitGradient.tensor([n, k])
-        let scale = 1 / Float(n)
+        let scale = outerScale / Float(n)
         let (source, target) = (p.pointer, dz.pointer)
         for i in 0..<(n * k) { target[i] = source[i] * scale }
         for row in 0..<n { target[row * k + Int(labels[row])] -= scale }

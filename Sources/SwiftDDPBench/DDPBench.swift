@@ -29,7 +29,6 @@ enum DDPBench {
         let workload = try MLPWorkload(comm: comm, bucketMegabytes: bucketMegabytes)
         let local = try MLPWorkload(comm: SingleProcessCommunicator())   // the same step without communication
         let count = workload.model.parameterCount
-        let ranges = workload.model.layerParameterRanges
 
         // Buffers for the reductions timed alone, each the size of the gradient.
         func buffer() -> UnsafeMutableBufferPointer<Float> {
@@ -40,16 +39,13 @@ enum DDPBench {
         }
         let rawBuffer = buffer(), deterministicBuffer = buffer(), bucketBuffer = buffer(), scaleBuffer = buffer()
         defer { [rawBuffer, deterministicBuffer, bucketBuffer, scaleBuffer].forEach { $0.deallocate() } }
-        let standaloneBuckets = GradientBuckets(gradients: bucketBuffer, layerRanges: ranges,
-                                                bucketBytes: Int(bucketMegabytes * 1_048_576))
+        let standaloneBuckets = GradientBuckets(gradients: bucketBuffer, bucketBytes: Int(bucketMegabytes * 1_048_576))
         let inverse = 1 / Float(size)
         func rescale(_ b: UnsafeMutableBufferPointer<Float>) { for i in b.indices { b[i] *= inverse } }
         // the same buckets over the compute-only workload's gradient, reduced right after its step
-        let afterStepBuckets = GradientBuckets(gradients: local.model.store.gradients.buffer, layerRanges: ranges,
-                                               bucketBytes: Int(bucketMegabytes * 1_048_576))
+        let afterStepBuckets = GradientBuckets(gradients: local.model.store.gradients.buffer, bucketBytes: Int(bucketMegabytes * 1_048_576))
         func reduce(_ buckets: GradientBuckets) throws {
-            for layer in ranges.indices.reversed() { try buckets.layerFinished(layer, communicator: comm) }
-            try buckets.finish(communicator: comm)
+            try buckets.finish(communicator: comm)   // starts every bucket, then waits
         }
         // (name, untimed preparation, the timed reduction)
         let reductions: [(name: String, prepare: () throws -> Void, run: () throws -> Void)] = [
@@ -140,7 +136,7 @@ enum DDPBench {
         let computeTime = phase(Phase.total) - phase(Phase.finish) - phase(Phase.flags) - phase(Phase.bucketStarts)
         print("== data-parallel training, \(size) rank(s), OpenBLAS \(BLASRuntime.coreName) × \(BLASRuntime.threads) thread(s) per rank, "
               + "bucket_mb \(bucketMegabytes)\(comm is NoPollCommunicator ? ", poll disabled (--no-poll)" : "") ==")
-        print("buckets: " + workload.buckets.buckets.map { "[\($0.range.lowerBound)..<\($0.range.upperBound)) after layer \($0.readyAfterLayer)" }
+        print("buckets: " + workload.buckets.buckets.map { "[\($0.lowerBound)..<\($0.upperBound))" }
             .joined(separator: ", ") + "; \(count) floats (\(fmt(Double(count * 4) / 1_048_576, 2)) MiB)")
         print("\(repetitions) repetitions × \(steps) steps after \(warmup) warm-up steps; median [min–max] over repetitions")
         print("other work on the machine meanwhile: \(fmt(cpu.other, 1)) % of the cores; hypervisor steal \(fmt(cpu.steal, 1)) %")

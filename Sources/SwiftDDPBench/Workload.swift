@@ -3,6 +3,7 @@
 import Comm
 import NN
 import Tensors
+import Training
 
 enum BenchError: Error, CustomStringConvertible {
     case nonFiniteLoss(step: Int)
@@ -27,6 +28,7 @@ final class MLPWorkload {
     let criterion = SoftmaxCrossEntropy()
     let optimizer: SGD
     let buckets: GradientBuckets
+    let progress: BucketProgress
     let learningRate: Float = 0.01
     private let batches: [(features: Tensor, labels: [Int32])]
     private var next = 0
@@ -40,8 +42,8 @@ final class MLPWorkload {
         model.initializeParameters(seed: seed)
         try comm.broadcast(model.store.values.buffer, from: 0)
         optimizer = SGD(parameterCount: model.parameterCount, momentum: 0.9)
-        buckets = GradientBuckets(gradients: model.store.gradients.buffer, layerRanges: model.layerParameterRanges,
-                                  bucketBytes: Int(bucketMegabytes * 1_048_576))
+        buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(bucketMegabytes * 1_048_576))
+        progress = BucketProgress(buckets: buckets, communicator: comm)
         var generator = Generator(seed: seed, keys: [UInt64(comm.rank), 0xBE7C])
         batches = (0..<batchCount).map { _ in
             let features = Tensor(zeros: [MLPWorkload.batchSize, 784])
@@ -66,10 +68,8 @@ final class MLPWorkload {
         model.store.zeroGradients()
         let logits = model.forward(batch.features, mode: .training) { _, _ in }
         let loss = criterion.forward(logits, labels: batch.labels)
-        try model.backward(criterion.backward()) { layer, _ in
-            try buckets.layerFinished(layer, communicator: comm)   // start this bucket's all-reduce now
-        }
-        let exposed = try buckets.finish(communicator: comm)       // mean gradient on every rank
+        model.backward(criterion.backward(scale: 1 / Float(comm.size)), progress: progress) { _, _ in }
+        let exposed = try buckets.finish(communicator: comm)       // buckets started during backward
         let flags = try comm.allReduce([loss.isFinite ? Double(comm.size) : Double(comm.rank), -0.0], .min)  // as Trainer
         if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
         optimizer.step(model.store, learningRate: learningRate)
@@ -94,11 +94,10 @@ final class MLPWorkload {
         let forwardEnd = stamps[layerCount - 1]
         let loss = criterion.forward(logits, labels: batch.labels)
         let t2 = monotonicSeconds()
-        let dy = criterion.backward()
+        let dy = criterion.backward(scale: 1 / Float(comm.size))
         let t3 = monotonicSeconds()
-        try model.backward(dy) { layer, _ in
+        model.backward(dy, progress: progress) { layer, _ in
             stamps[layer] = monotonicSeconds()
-            try buckets.layerFinished(layer, communicator: comm)
         }
         let t4 = monotonicSeconds()
         let exposed = try buckets.finish(communicator: comm)

@@ -26,6 +26,19 @@ public func gemm(
         a.pointer, Int32(aCols), b.pointer, Int32(bCols), beta, c.pointer, Int32(n))
 }
 
+/// `c += a[:, columns]ᵀ · b`: the rows `columns` of a weight gradient, from a column block of
+/// `a` (N, M) read in place with its row stride, and `b` (N, K); `c` is (columns.count, K).
+public func gemmColumns(_ a: Tensor, columns: Range<Int>, _ b: Tensor, into c: Tensor) {
+    let (n, m) = (a.rowCount, a.rowLength)
+    let k = b.rowLength
+    precondition(b.rowCount == n, "gemmColumns: \(a.shape) and \(b.shape) have different row counts")
+    precondition(columns.lowerBound >= 0 && columns.upperBound <= m, "gemmColumns: columns \(columns) outside 0..<\(m)")
+    precondition(c.rowCount == columns.count && c.rowLength == k, "gemmColumns: output is \(c.shape), expected [\(columns.count), \(k)]")
+    if columns.isEmpty || k == 0 || n == 0 { return }
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(columns.count), Int32(k), Int32(n), 1,
+                a.pointer + columns.lowerBound, Int32(m), b.pointer, Int32(k), 1, c.pointer, Int32(k))
+}
+
 /// Adds the column sums of the 2-D matrix `a` (N, D), scaled by `alpha`, into `y` (D elements).
 ///
 /// `y += alpha · aᵀ · 1`, a `cblas_sgemv` against a vector of ones.

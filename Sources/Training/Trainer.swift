@@ -94,8 +94,8 @@ public final class Trainer {
         let criterion = SoftmaxCrossEntropy()
         let optimizer = SGD(parameterCount: model.parameterCount, momentum: config.momentum,
                             nesterov: config.nesterov, weightDecay: config.weightDecay)
-        let buckets = GradientBuckets(gradients: model.store.gradients.buffer, layerRanges: model.layerParameterRanges,
-                                      bucketBytes: Int(config.bucketMegabytes * 1_048_576))
+        let buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(config.bucketMegabytes * 1_048_576))
+        let progress = BucketProgress(buckets: buckets, communicator: comm)
         let anomalies = options.detectAnomalies ? AnomalyCheck(model: model, rank: rank) : nil
 
         // ---- run directory and log (rank 0)
@@ -135,12 +135,12 @@ public final class Trainer {
                     try anomalies?.afterForward(layer, output, step: step)
                 }
                 let loss = criterion.forward(logits, labels: batch.labels)
-                try model.backward(criterion.backward()) { layer, inputGradient in
+                // scaled by 1/ranks, so that the all-reduced sum is the mean gradient
+                try model.backward(criterion.backward(scale: 1 / Float(worldSize)), progress: progress) { layer, inputGradient in
                     try anomalies?.afterBackward(layer, inputGradient, step: step)
-                    try buckets.layerFinished(layer, communicator: comm)   // start this bucket's all-reduce now
                 }
                 let t2 = monotonicSeconds()
-                let exposedCommunication = try buckets.finish(communicator: comm)    // mean gradient on every rank
+                let exposedCommunication = try buckets.finish(communicator: comm)    // buckets started during backward
                 // every rank takes the same decision: stop on a non-finite loss or a signal anywhere
                 let flags = try comm.allReduce([loss.isFinite ? Double(worldSize) : Double(rank), -Double(StopSignal.received)], .min)
                 let t3 = monotonicSeconds()
@@ -281,4 +281,21 @@ func fixed(_ value: Double, _ digits: Int) -> String {
     let sign = value < 0 && (abs(value) * scale).rounded() > 0 ? "-" : ""
     guard digits > 0 else { return sign + padded }
     return sign + padded.dropLast(digits) + "." + padded.suffix(digits)
+}
+
+/// Starts gradient all-reduces as backward reports gradients final (the bridge from NN's
+/// progress reports to Comm's buckets).
+public final class BucketProgress: GradientProgress {
+    let buckets: GradientBuckets
+    let communicator: any Communicator
+
+    /// Forwards progress reports to `buckets` over `communicator`.
+    public init(buckets: GradientBuckets, communicator: any Communicator) {
+        self.buckets = buckets
+        self.communicator = communicator
+    }
+
+    public func gradientsFinal(from offset: Int) {
+        buckets.gradientsFinal(from: offset, communicator: communicator)
+    }
 }

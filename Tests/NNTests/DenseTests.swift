@@ -35,3 +35,30 @@ struct DenseTests {
         #expect(model.parameterCount == 12 + 4 + 8)
     }
 }
+
+/// Records progress reports.
+private final class ProgressLog: GradientProgress {
+    var offsets: [Int] = []
+    func gradientsFinal(from offset: Int) { offsets.append(offset) }
+}
+
+struct DenseProgressTests {
+    @Test func blockwiseWeightGradientEqualsOneGEMMAndReportsSuffixes() throws {
+        // 200 units > 2 × 64 rows: dW is computed in blocks of 64 rows, last block first
+        let blockwise = Dense(units: 200), whole = Dense(units: 200)
+        let a = try Sequential([blockwise], inputShape: [7]), b = try Sequential([whole], inputShape: [7])
+        a.initializeParameters(seed: 1)
+        b.initializeParameters(seed: 1)
+        var generator = Generator(seed: 2)
+        let x = Tensor(shape: [5, 7], values: (0..<35).map { _ in generator.uniform(-1, 1) })
+        let dy = Tensor(shape: [5, 200], values: (0..<1000).map { _ in generator.uniform(-1, 1) })
+        _ = blockwise.forward(x, mode: .training)
+        _ = whole.forward(x, mode: .training)
+        let log = ProgressLog()
+        blockwise.accumulateParameterGradients(dy, progress: log)
+        whole.accumulateParameterGradients(dy)
+        #expect(Array(a.store.gradients.buffer) == Array(b.store.gradients.buffer))
+        // bias (offset 1400) first, then weight rows 136..<200, 72..<136, 8..<72, 0..<8
+        #expect(log.offsets == [1400, 136 * 7, 72 * 7, 8 * 7, 0])
+    }
+}

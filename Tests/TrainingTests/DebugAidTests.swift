@@ -60,8 +60,8 @@ struct DebugAidTests {
         }
         private var weight: (ParameterStore, Parameter)?
         func forward(_ x: Tensor, mode: Mode) -> Tensor { inner.forward(x, mode: mode) }
-        func backward(_ dy: Tensor) -> Tensor {
-            let dx = inner.backward(dy)
+        func backward(_ dy: Tensor, progress: (any GradientProgress)?) -> Tensor {
+            let dx = inner.backward(dy, progress: progress)
             if let (store, parameter) = weight { scale(count: parameter.count, alpha: 2, x: store.gradient(parameter).pointer) }
             return dx
         }
