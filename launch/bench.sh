@@ -8,7 +8,7 @@
 #   launch/bench.sh                  # about 2–3 minutes with the defaults
 #   LAUNCHES=9 STEPS=100 launch/bench.sh
 # Environment: LAUNCHES (default 7), STEPS per repetition (50), REPS per launch (7), WARMUP (30),
-# BUCKET_MB (1, the trainer's default), EXTRA_BUCKET_MB (also run 2 ranks with this bucket size, e.g.
+# BUCKET_MB (4, the trainer's default), EXTRA_BUCKET_MB (also run 2 ranks with this bucket size, e.g.
 # 0.5, to see whether several buckets overlap better; adds about 40 s), SCRATCH (build directory, default .build-bench),
 # SKIP_BUILD=1 (use the existing binary), OUT (keep the raw RESULT lines and logs in this directory),
 # MPIRUN_ARGS (extra mpirun flags), QUIET_BUSY / QUIET_WAIT (before each piece, wait up to QUIET_WAIT
@@ -21,7 +21,7 @@ launches=${LAUNCHES:-7}
 steps=${STEPS:-50}
 reps=${REPS:-7}
 warmup=${WARMUP:-30}
-bucket_mb=$(printf '%g' "${BUCKET_MB:-1}")
+bucket_mb=$(printf '%g' "${BUCKET_MB:-4}")
 extra_mb=${EXTRA_BUCKET_MB:+$(printf '%g' "$EXTRA_BUCKET_MB")}
 scratch=${SCRATCH:-.build-bench}
 out=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/swiftddp-bench.XXXXXX")}

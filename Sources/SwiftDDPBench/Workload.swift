@@ -36,7 +36,7 @@ final class MLPWorkload {
 
     /// The model as `swiftddp train` builds it by default, with SGD momentum 0.9 and the
     /// trainer's bucket planning (`distributed.bucket_mb`, default 4).
-    init(comm: any Communicator, bucketMegabytes: Double = 1, batchCount: Int = 8, seed: UInt64 = 1) throws {
+    init(comm: any Communicator, bucketMegabytes: Double = 4, batchCount: Int = 8, seed: UInt64 = 1) throws {
         self.comm = comm
         model = try Sequential([Dense(units: 512), ReLU(), Dense(units: 256), ReLU(), Dense(units: 10)], inputShape: [784])
         model.initializeParameters(seed: seed)

@@ -65,7 +65,7 @@ public struct TrainingConfig: Equatable, Sendable {
     public var evalBatchSize = 1000
 
     /// Gradient all-reduce bucket size in MiB (platform.md: 1–4 MB pieces reduce fastest).
-    public var bucketMegabytes: Float = 1
+    public var bucketMegabytes: Float = 4
     /// Compare a checksum of the parameters across ranks every this many steps (0: never).
     public var checksumEvery = 100
 
