@@ -16,10 +16,8 @@ extension DatasetShard {
     public static func write(
         path: String, features: UnsafeBufferPointer<UInt8>, labels: [Int32], metadata: DatasetMetadata
     ) throws {
-        let shape = try validate(path: path, featureCount: features.count, labels: labels, metadata: metadata)
-        try HDF5File.writeAtomically(path: path) { file in
+        try writeShard(path: path, featureCount: features.count, labels: labels, metadata: metadata) { file, shape in
             try file.write(features, shape: shape, to: "/" + DatasetFormat.featuresKey)
-            try writeRest(file, labels: labels, metadata: metadata)
         }
     }
 
@@ -34,9 +32,17 @@ extension DatasetShard {
     public static func write(
         path: String, features: UnsafeBufferPointer<Float>, labels: [Int32], metadata: DatasetMetadata
     ) throws {
-        let shape = try validate(path: path, featureCount: features.count, labels: labels, metadata: metadata)
-        try HDF5File.writeAtomically(path: path) { file in
+        try writeShard(path: path, featureCount: features.count, labels: labels, metadata: metadata) { file, shape in
             try file.write(features, shape: shape, to: "/" + DatasetFormat.featuresKey)
+        }
+    }
+
+    /// Validates, then writes `/features` with `writeFeatures(file, shape)` and the rest, atomically.
+    private static func writeShard(path: String, featureCount: Int, labels: [Int32], metadata: DatasetMetadata,
+                                   writeFeatures: (HDF5File, [Int]) throws -> Void) throws {
+        let shape = try validate(path: path, featureCount: featureCount, labels: labels, metadata: metadata)
+        try HDF5File.writeAtomically(path: path) { file in
+            try writeFeatures(file, shape)
             try writeRest(file, labels: labels, metadata: metadata)
         }
     }
