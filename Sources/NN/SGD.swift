@@ -10,7 +10,7 @@ import Tensors
 ///
 /// ### References
 /// 1. Sutskever et al., "On the importance of initialization and momentum in deep learning", 2013.
-public final class SGD {
+public final class SGD: Optimizer {
     /// The momentum coefficient μ (0 for plain SGD).
     public let momentum: Float
     /// Whether to use Nesterov momentum.
@@ -21,6 +21,10 @@ public final class SGD {
     public let velocity: TensorStorage
     /// The number of steps taken.
     public private(set) var stepCount = 0
+    /// `[("momentum_buffer", velocity)]` with momentum, otherwise empty.
+    public var state: [(name: String, values: TensorStorage)] {
+        momentum > 0 ? [("momentum_buffer", velocity)] : []
+    }
 
     /// Creates the optimizer for a store of `parameterCount` scalars.
     public init(parameterCount: Int, momentum: Float = 0, nesterov: Bool = false, weightDecay: Float = 0) {

@@ -92,11 +92,11 @@ public final class Trainer {
         model.initializeParameters(seed: config.seed)
         try comm.broadcast(model.store.values.buffer, from: 0)
         let criterion = SoftmaxCrossEntropy()
-        let optimizer = SGD(parameterCount: model.parameterCount, momentum: config.momentum,
-                            nesterov: config.nesterov, weightDecay: config.weightDecay)
+        let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
         let buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(config.bucketMegabytes * 1_048_576))
         let progress = BucketProgress(buckets: buckets, communicator: comm)
         let anomalies = options.detectAnomalies ? AnomalyCheck(model: model, rank: rank) : nil
+        let schedule = config.learningRateSchedule(totalSteps: totalSteps)
 
         // ---- run directory and log (rank 0)
         let runDirectory = RunDirectory(path: options.runDirectory)
@@ -149,7 +149,8 @@ public final class Trainer {
                 }
                 let logging = (step + 1) % config.logEvery == 0 || stepInEpoch == stepsThisEpoch - 1
                 let gradientNorm = logging ? model.store.gradientNorm() : 0
-                optimizer.step(model.store, learningRate: config.learningRate)
+                let learningRate = schedule(step)
+                optimizer.step(model.store, learningRate: learningRate)
                 let t4 = monotonicSeconds()
                 // ---- TRAINING STEP END
 
@@ -161,7 +162,7 @@ public final class Trainer {
                     try compareParameters(model.store, step: step)
                 }
                 if logging {
-                    let record = interval.record(step: step, epoch: epoch + 1, learningRate: config.learningRate,
+                    let record = interval.record(step: step, epoch: epoch + 1, learningRate: learningRate,
                                                  gradientNorm: gradientNorm, globalBatch: config.batchSize * worldSize)
                     try metrics?.write(record)
                     if options.printSteps { console.print0(IntervalStats.line(record, totalSteps: totalSteps)) }

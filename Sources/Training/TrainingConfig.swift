@@ -6,14 +6,39 @@ import NN
 public enum LayerConfig: Equatable, Sendable {
     case dense(units: Int, initializer: String, bias: Bool)
     case relu
+    case leakyReLU(slope: Float)
+    case sigmoid
+    case tanh
+    case gelu
+    case identity
+
+    /// The `type` names accepted in `model.layers`.
+    static let types = ["dense", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "identity"]
 
     /// The layer this entry describes.
     func makeLayer() -> any Layer {
         switch self {
         case .dense(let units, let initializer, let bias):
             return Dense(units: units, weightInitializer: Initializer(name: initializer) ?? .heNormal, useBias: bias)
-        case .relu:
-            return ReLU()
+        case .relu: return ReLU()
+        case .leakyReLU(let slope): return LeakyReLU(slope: slope)
+        case .sigmoid: return Sigmoid()
+        case .tanh: return Tanh()
+        case .gelu: return GELU()
+        case .identity: return Identity()
+        }
+    }
+
+    /// The entry as a YAML flow mapping (for the resolved config.yaml).
+    var yaml: String {
+        switch self {
+        case .dense(let units, let initializer, let bias): return "{type: dense, units: \(units), init: \(initializer), bias: \(bias)}"
+        case .relu: return "{type: relu}"
+        case .leakyReLU(let slope): return "{type: leaky_relu, slope: \(slope)}"
+        case .sigmoid: return "{type: sigmoid}"
+        case .tanh: return "{type: tanh}"
+        case .gelu: return "{type: gelu}"
+        case .identity: return "{type: identity}"
         }
     }
 }
@@ -42,16 +67,39 @@ public struct TrainingConfig: Equatable, Sendable {
     /// The loss function.
     public var loss = "softmax_cross_entropy"
 
-    /// The optimizer (`sgd`).
+    /// The optimizer: sgd, adam, adamw, rmsprop or adagrad.
     public var optimizer = "sgd"
-    /// The learning rate.
+    /// The (peak) learning rate.
     public var learningRate: Float = 0.01
-    /// SGD momentum μ.
+    /// SGD or RMSprop momentum μ.
     public var momentum: Float = 0
-    /// Nesterov momentum.
+    /// Nesterov momentum (SGD).
     public var nesterov = false
-    /// Coupled L2 weight decay λ.
+    /// Weight decay λ: coupled L2 (`g += λp`), decoupled for AdamW.
     public var weightDecay: Float = 0
+    /// Adam's β₁ and β₂.
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    /// The ε of Adam, RMSprop and AdaGrad (default 1e-8, AdaGrad 1e-10, as in PyTorch).
+    public var epsilon: Float = 1e-8
+    /// RMSprop's smoothing constant α.
+    public var alpha: Float = 0.99
+    /// AdaGrad's initial accumulator value.
+    public var initialAccumulator: Float = 0
+
+    /// The optimizer types accepted in `optimizer.type`.
+    static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
+
+    /// The learning-rate schedule after warm-up: constant, step, exponential or cosine.
+    public var scheduleType = "constant"
+    /// Steps of linear warm-up to `learningRate`.
+    public var warmupSteps = 0
+    /// For step and exponential decay: the number of steps per factor `gamma`.
+    public var decaySteps = 1000
+    /// For step and exponential decay: the factor per `decaySteps`.
+    public var gamma: Float = 0.1
+    /// For cosine: the final learning rate as a fraction of `learningRate`.
+    public var finalFraction: Float = 0
 
     /// Samples per batch on each rank.
     public var batchSize = 32
@@ -110,13 +158,41 @@ public struct TrainingConfig: Equatable, Sendable {
         }
 
         var optimizerSection = try root.section("optimizer")
-        optimizer = try optimizerSection.choice("type", default: optimizer, from: ["sgd"])
+        optimizer = try optimizerSection.choice("type", default: optimizer, from: TrainingConfig.optimizers)
         learningRate = try optimizerSection.float("learning_rate", default: learningRate, positive: true)
-        momentum = try optimizerSection.float("momentum", default: momentum, range: 0...0.999_999)
-        nesterov = try optimizerSection.bool("nesterov", default: nesterov)
         weightDecay = try optimizerSection.float("weight_decay", default: weightDecay, range: 0...Float.greatestFiniteMagnitude)
-        if nesterov && momentum == 0 { throw optimizerSection.error("nesterov", "needs optimizer.momentum > 0") }
+        // each type reads only its own keys, so a key of another optimizer is reported as unknown
+        switch optimizer {
+        case "sgd":
+            momentum = try optimizerSection.float("momentum", default: momentum, range: 0...0.999_999)
+            nesterov = try optimizerSection.bool("nesterov", default: nesterov)
+            if nesterov && momentum == 0 { throw optimizerSection.error("nesterov", "needs optimizer.momentum > 0") }
+        case "adam", "adamw":
+            beta1 = try optimizerSection.float("beta1", default: beta1, range: 0...0.999_999)
+            beta2 = try optimizerSection.float("beta2", default: beta2, range: 0...0.999_999_9)
+            epsilon = try optimizerSection.float("epsilon", default: epsilon, range: 0...1)
+        case "rmsprop":
+            alpha = try optimizerSection.float("alpha", default: alpha, range: 0...1)
+            epsilon = try optimizerSection.float("epsilon", default: epsilon, range: 0...1)
+            momentum = try optimizerSection.float("momentum", default: momentum, range: 0...0.999_999)
+        default:  // adagrad
+            epsilon = try optimizerSection.float("epsilon", default: 1e-10, range: 0...1)
+            initialAccumulator = try optimizerSection.float("initial_accumulator", default: initialAccumulator,
+                                                            range: 0...Float.greatestFiniteMagnitude)
+        }
         try optimizerSection.finish()
+
+        var schedule = try root.section("schedule")
+        scheduleType = try schedule.choice("type", default: scheduleType, from: ["constant", "step", "exponential", "cosine"])
+        warmupSteps = try schedule.int("warmup_steps", default: warmupSteps, minimum: 0)
+        if scheduleType == "step" || scheduleType == "exponential" {
+            decaySteps = try schedule.int("decay_steps", default: decaySteps, minimum: 1)
+            gamma = try schedule.float("gamma", default: gamma, range: 0...1, positive: true)
+        }
+        if scheduleType == "cosine" {
+            finalFraction = try schedule.float("final_fraction", default: finalFraction, range: 0...1)
+        }
+        try schedule.finish()
 
         var training = try root.section("training")
         batchSize = try training.int("batch_size", default: batchSize, minimum: 1)
@@ -136,7 +212,7 @@ public struct TrainingConfig: Equatable, Sendable {
 
     private static func layer(_ tree: ConfigTree, source: String, path: String) throws -> LayerConfig {
         var reader = try ConfigReader(tree, source: source, path: path)
-        let type = try reader.choice("type", default: "", from: ["dense", "relu"])
+        let type = try reader.choice("type", default: "", from: LayerConfig.types)
         let layer: LayerConfig
         switch type {
         case "dense":
@@ -149,11 +225,45 @@ public struct TrainingConfig: Equatable, Sendable {
                     + "(or the aliases glorot_uniform, glorot_normal, kaiming_uniform, kaiming_normal), got '\(initializer)'")
             }
             layer = .dense(units: units, initializer: initializer, bias: try reader.bool("bias", default: true))
+        case "leaky_relu":
+            layer = .leakyReLU(slope: try reader.float("slope", default: 0.01, range: 0...1))
+        case "sigmoid": layer = .sigmoid
+        case "tanh": layer = .tanh
+        case "gelu": layer = .gelu
+        case "identity": layer = .identity
         default:
             layer = .relu
         }
         try reader.finish()
         return layer
+    }
+
+    /// The configured optimizer for a model of `parameterCount` scalars.
+    public func makeOptimizer(parameterCount: Int) -> any Optimizer {
+        switch optimizer {
+        case "adam", "adamw":
+            return Adam(parameterCount: parameterCount, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                        weightDecay: weightDecay, decoupled: optimizer == "adamw")
+        case "rmsprop":
+            return RMSprop(parameterCount: parameterCount, alpha: alpha, epsilon: epsilon, momentum: momentum, weightDecay: weightDecay)
+        case "adagrad":
+            return AdaGrad(parameterCount: parameterCount, epsilon: epsilon, weightDecay: weightDecay,
+                           initialAccumulatorValue: initialAccumulator)
+        default:
+            return SGD(parameterCount: parameterCount, momentum: momentum, nesterov: nesterov, weightDecay: weightDecay)
+        }
+    }
+
+    /// The learning rate of every step of a run of `totalSteps` steps.
+    public func learningRateSchedule(totalSteps: Int) -> LearningRateSchedule {
+        let decay: LearningRateSchedule.Decay
+        switch scheduleType {
+        case "step": decay = .step(every: decaySteps, gamma: gamma)
+        case "exponential": decay = .exponential(every: decaySteps, gamma: gamma)
+        case "cosine": decay = .cosine(totalSteps: totalSteps, finalFraction: finalFraction)
+        default: decay = .constant
+        }
+        return LearningRateSchedule(peak: learningRate, warmupSteps: warmupSteps, decay: decay)
     }
 
     /// Loads a YAML file and applies `--set` overrides.
@@ -195,22 +305,31 @@ public struct TrainingConfig: Equatable, Sendable {
         ]
         if let inputShape { lines.append("  input_shape: [\(inputShape.map(String.init).joined(separator: ", "))]") }
         lines.append("  layers:")
-        for layer in layers {
-            switch layer {
-            case .dense(let units, let initializer, let bias):
-                lines.append("    - {type: dense, units: \(units), init: \(initializer), bias: \(bias)}")
-            case .relu:
-                lines.append("    - {type: relu}")
-            }
-        }
+        for layer in layers { lines.append("    - " + layer.yaml) }
         lines += [
             "loss: \(loss)",
             "optimizer:",
             "  type: \(optimizer)",
             "  learning_rate: \(learningRate)",
-            "  momentum: \(momentum)",
-            "  nesterov: \(nesterov)",
             "  weight_decay: \(weightDecay)",
+        ]
+        switch optimizer {
+        case "sgd": lines += ["  momentum: \(momentum)", "  nesterov: \(nesterov)"]
+        case "adam", "adamw": lines += ["  beta1: \(beta1)", "  beta2: \(beta2)", "  epsilon: \(epsilon)"]
+        case "rmsprop": lines += ["  alpha: \(alpha)", "  epsilon: \(epsilon)", "  momentum: \(momentum)"]
+        default: lines += ["  epsilon: \(epsilon)", "  initial_accumulator: \(initialAccumulator)"]
+        }
+        lines += [
+            "schedule:",
+            "  type: \(scheduleType)",
+            "  warmup_steps: \(warmupSteps)",
+        ]
+        switch scheduleType {
+        case "step", "exponential": lines += ["  decay_steps: \(decaySteps)", "  gamma: \(gamma)"]
+        case "cosine": lines += ["  final_fraction: \(finalFraction)"]
+        default: break
+        }
+        lines += [
             "training:",
             "  batch_size: \(batchSize)",
             "  epochs: \(epochs)",

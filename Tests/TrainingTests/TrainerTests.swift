@@ -77,3 +77,33 @@ struct TrainerTests {
         #expect(input?.description.contains("model.input_shape is [784]") == true)
     }
 }
+
+struct TrainerVocabularyTests {
+    @Test(arguments: ["adam", "adamw", "rmsprop", "adagrad"])
+    func otherOptimizersSchedulesAndActivationsLearnBlobs(optimizer: String) throws {
+        let directory = try TemporaryDirectory("vocabulary")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [300])
+        let yaml = """
+            seed: 3
+            data: {dir: '\(directory.file("data"))'}
+            model:
+              layers:
+                - {type: dense, units: 16, init: xavier_uniform}
+                - {type: gelu}
+                - {type: dense, units: 16}
+                - {type: leaky_relu, slope: 0.1}
+                - {type: dense, units: 3}
+            optimizer: {type: \(optimizer), learning_rate: 0.01}
+            schedule: {type: cosine, warmup_steps: 5, final_fraction: 0.1}
+            training: {batch_size: 16, epochs: 4}
+            """
+        try yaml.write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        var options = RunOptions(runDirectory: directory.file("run"))
+        options.overwrite = true
+        let summary = try Trainer(config: try TrainingConfig.load(path: directory.file("config.yaml")), options: options,
+                                  communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
+        #expect((summary.testAccuracy ?? 0) > 0.9, "\(optimizer): test accuracy \(String(describing: summary.testAccuracy))")
+        let records = try String(contentsOfFile: directory.file("run/metrics.jsonl"), encoding: .utf8)
+        #expect(records.contains("\"lr\":"))
+    }
+}

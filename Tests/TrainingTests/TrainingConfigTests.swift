@@ -70,3 +70,83 @@ struct TrainingConfigTests {
         #expect(error?.description.contains("/nonexistent/x.yaml") == true)
     }
 }
+
+struct ScheduleConfigTests {
+    private let path = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("launch/configs/fashion-mnist-mlp.yaml").path
+
+    @Test func cosineWithWarmupBuildsTheSchedule() throws {
+        let config = try TrainingConfig.load(path: path, overrides: ["schedule.type=cosine", "schedule.warmup_steps=10",
+                                                                     "schedule.final_fraction=0.1"])
+        let schedule = config.learningRateSchedule(totalSteps: 110)
+        #expect(schedule.warmupSteps == 10 && schedule.decay == .cosine(totalSteps: 110, finalFraction: 0.1))
+        #expect(schedule(9) == config.learningRate)
+        let again = try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "resolved"), source: "resolved")
+        #expect(again == config)
+    }
+
+    @Test func keysOfAnotherScheduleTypeAreRejected() throws {
+        let error = #expect(throws: ConfigError.self) {
+            try TrainingConfig.load(path: path, overrides: ["schedule.gamma=0.5"])   // constant has no gamma
+        }
+        #expect(error?.key == "schedule.gamma")
+        #expect(throws: ConfigError.self) {
+            try TrainingConfig.load(path: path, overrides: ["schedule.type=step", "schedule.gamma=0"])
+        }
+    }
+}
+
+struct LayerConfigTests {
+    @Test func everyActivationParsesBuildsAndRoundTrips() throws {
+        let yaml = """
+            model:
+              layers:
+                - {type: dense, units: 4}
+                - {type: leaky_relu, slope: 0.2}
+                - {type: sigmoid}
+                - {type: tanh}
+                - {type: gelu}
+                - {type: identity}
+                - {type: relu}
+            """
+        let config = try TrainingConfig(tree: ConfigTree.parse(yaml: yaml, source: "t"), source: "t")
+        #expect(config.layers == [.dense(units: 4, initializer: "he_normal", bias: true), .leakyReLU(slope: 0.2),
+                                  .sigmoid, .tanh, .gelu, .identity, .relu])
+        #expect(config.layers.map { $0.makeLayer().summary } == ["Dense(0 → 4)", "LeakyReLU(0.2)", "Sigmoid", "Tanh", "GELU", "Identity", "ReLU"])
+        #expect(try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "r"), source: "r") == config)
+    }
+}
+
+struct OptimizerConfigTests {
+    private let path = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("launch/configs/fashion-mnist-mlp.yaml").path
+
+    @Test(arguments: [("adam", "Adam"), ("adamw", "Adam"), ("rmsprop", "RMSprop"), ("adagrad", "AdaGrad"), ("sgd", "SGD")])
+    func everyOptimizerIsSelectable(type: String, className: String) throws {
+        // the default config sets momentum, which only sgd and rmsprop take: drop it for the others
+        var overrides = ["optimizer.type=\(type)", "optimizer.learning_rate=0.001"]
+        if type != "sgd" && type != "rmsprop" { overrides.append("optimizer.momentum=") }
+        let tree = try ConfigTree.parse(yaml: try String(contentsOfFile: path, encoding: .utf8), source: path)
+        let pruned = try removingMomentum(tree, keep: type == "sgd" || type == "rmsprop").applying(overrides: overrides.filter { !$0.hasSuffix("=") })
+        let config = try TrainingConfig(tree: pruned, source: path)
+        let optimizer = config.makeOptimizer(parameterCount: 3)
+        #expect(String(describing: Swift.type(of: optimizer)) == className)
+        #expect(try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "r"), source: "r") == config)
+    }
+
+    @Test func aKeyOfAnotherOptimizerIsRejected() throws {
+        let error = #expect(throws: ConfigError.self) {
+            try TrainingConfig.load(path: path, overrides: ["optimizer.type=adam"])   // the file sets momentum
+        }
+        #expect(error?.key == "optimizer.momentum")
+    }
+
+    private func removingMomentum(_ tree: ConfigTree, keep: Bool) throws -> ConfigTree {
+        guard !keep, case .map(var pairs) = tree, let index = pairs.firstIndex(where: { $0.key == "optimizer" }),
+              case .map(let optimizer) = pairs[index].value else { return tree }
+        pairs[index].value = .map(optimizer.filter { $0.key != "momentum" })
+        return .map(pairs)
+    }
+}

@@ -1,0 +1,54 @@
+// The logistic sigmoid, y = 1 / (1 + e^(−x)), forward and backward.
+import Glibc
+import Tensors
+
+/// Applies σ(x) = 1 / (1 + e^(−x)) element-wise; dσ/dx = σ(x)·(1 − σ(x)), computed from the saved
+/// output.
+///
+/// Forward is stable for any finite x: with e = e^(−|x|) ∈ (0, 1], σ(x) = 1/(1 + e) for x ≥ 0 and
+/// e/(1 + e) for x < 0, so `expf` never overflows.
+///
+/// ### References
+/// 1. Goodfellow, Bengio & Courville, *Deep Learning*, 2016, §3.10 (the logistic sigmoid).
+public final class Sigmoid: Layer {
+    private var output = Workspace()
+    private var saved: Tensor?                 // y, kept by forward: dx = dy · y(1 − y)
+    private var inputGradient = Workspace()
+
+    /// Creates the activation.
+    public init() {}
+
+    public var summary: String { "Sigmoid" }
+
+    public func build(inputShape: [Int]) throws -> (outputShape: [Int], parameters: [ParameterSpec]) {
+        (inputShape, [])
+    }
+
+    // MARK: - Forward
+
+    public func forward(_ x: Tensor, mode: Mode) -> Tensor {
+        let y = output.tensor(x.shape)
+        let (source, target) = (x.pointer, y.pointer)
+        for i in 0..<x.count {
+            let v = source[i]
+            let e = expf(-abs(v))              // in (0, 1]: never overflows
+            let r = 1 / (1 + e)
+            target[i] = v >= 0 ? r : e * r
+        }
+        saved = y
+        return y
+    }
+
+    // MARK: - Backward
+
+    public func backward(_ dy: Tensor, progress: (any GradientProgress)?) -> Tensor {
+        guard let y = saved else { preconditionFailure("Sigmoid.backward called before forward") }
+        let dx = inputGradient.tensor(y.shape)
+        let (out, upstream, target) = (y.pointer, dy.pointer, dx.pointer)
+        for i in 0..<y.count {
+            let s = out[i]
+            target[i] = upstream[i] * s * (1 - s)
+        }
+        return dx
+    }
+}
