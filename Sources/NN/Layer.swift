@@ -36,6 +36,9 @@ public protocol Layer: AnyObject {
 
     /// Like `backward`, for the first layer of a model, whose input gradient nobody reads.
     func accumulateParameterGradients(_ outputGradient: Tensor, progress: (any GradientProgress)?)
+
+    /// Gives a stochastic layer (dropout) its random stream; others ignore it.
+    func reseed(_ generator: Generator)
 }
 
 /// Receives the news that gradients in the flat buffer are final, during backward.
@@ -46,6 +49,8 @@ public protocol GradientProgress: AnyObject {
 
 extension Layer {
     public func bind(store: ParameterStore, parameters: [Parameter]) {}
+
+    public func reseed(_ generator: Generator) {}
 
     public func accumulateParameterGradients(_ outputGradient: Tensor, progress: (any GradientProgress)?) {
         _ = backward(outputGradient, progress: progress)

@@ -74,6 +74,14 @@ public final class Sequential {
     /// without parameters).
     public let layerParameterRanges: [Range<Int>]
 
+    /// Gives every stochastic layer its own random stream, keyed by (seed, rank, layer index):
+    /// ranks draw different dropout masks, and a rerun draws the same ones.
+    public func reseedStochasticLayers(seed: UInt64, rank: Int) {
+        for (index, layer) in layers.enumerated() {
+            layer.reseed(Generator(seed: seed, keys: [Purpose.dropout, UInt64(rank), UInt64(index)]))
+        }
+    }
+
     /// The number of trainable scalars.
     public var parameterCount: Int { store.count }
 

@@ -105,6 +105,8 @@ public enum Purpose {
     public static let shuffle: UInt64 = 0x7368_7566
     /// Splitting a validation set off the training set when preparing data.
     public static let split: UInt64 = 0x7370_6C74
+    /// Dropout masks.
+    public static let dropout: UInt64 = 0x6472_6F70
 }
 
 @inline(__always) private func _log(_ x: Double) -> Double { Glibc.log(x) }

@@ -7,6 +7,8 @@ struct RankData {
     let loader: TrainingLoader
     let validation: DatasetShard?
     let test: DatasetShard?
+    /// Whether the dataset has a validation file (known on every rank; only rank 0 loads it).
+    let hasValidation: Bool
 }
 
 extension Trainer {
@@ -29,7 +31,8 @@ extension Trainer {
             guard rank == 0, let path else { return nil }
             return try DatasetShard.load(path: path, featuresKey: config.featuresKey, labelsKey: config.labelsKey)
         }
-        return RankData(loader: loader, validation: try evaluationSet(directory.validation), test: try evaluationSet(directory.test))
+        return RankData(loader: loader, validation: try evaluationSet(directory.validation), test: try evaluationSet(directory.test),
+                        hasValidation: directory.validation != nil)
     }
 
     /// Builds the configured layers for samples of `sampleShape` and checks the model's output

@@ -48,6 +48,10 @@ public struct TrainingSummary: Sendable {
     public var samplesPerSecond = 0.0
     /// The signal that stopped the run early, or 0.
     public var stoppedBySignal: Int32 = 0
+    /// Whether early stopping ended the run.
+    public var stoppedEarly = false
+    /// The last validation loss and accuracy (rank 0).
+    var lastValidation: (loss: Double, accuracy: Double)?
     /// The worst `--check-gradients` result, if it ran.
     public var gradientCheck: ParameterGradientCheck?
     /// The final parameters, flat, in `namedParameters` order, and their checksum.
@@ -90,6 +94,7 @@ public final class Trainer {
         // ---- model: same seed on every rank, and rank 0's values broadcast anyway
         let model = try buildModel(sampleShape: reference.featureShape, numClasses: reference.numClasses, dataPath: reference.path)
         model.initializeParameters(seed: config.seed)
+        model.reseedStochasticLayers(seed: config.seed, rank: rank)
         try comm.broadcast(model.store.values.buffer, from: 0)
         let criterion = SoftmaxCrossEntropy()
         let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
@@ -97,6 +102,10 @@ public final class Trainer {
         let progress = BucketProgress(buckets: buckets, communicator: comm)
         let anomalies = options.detectAnomalies ? AnomalyCheck(model: model, rank: rank) : nil
         let schedule = config.learningRateSchedule(totalSteps: totalSteps)
+        var stopping = config.earlyStopping.map { EarlyStopping(config: $0) }
+        if stopping != nil && !data.hasValidation {
+            throw TrainingError.missingData("early_stopping monitors a validation metric but \(config.dataDirectory) has no val.h5")
+        }
 
         // ---- run directory and log (rank 0)
         let runDirectory = RunDirectory(path: options.runDirectory)
@@ -148,7 +157,10 @@ public final class Trainer {
                     throw TrainingError.nonFiniteLoss(step: step, loss: loss.isFinite ? .nan : loss, rank: Int(flags[0]))
                 }
                 let logging = (step + 1) % config.logEvery == 0 || stepInEpoch == stepsThisEpoch - 1
-                let gradientNorm = logging ? model.store.gradientNorm() : 0
+                model.store.addL1Gradient(config.l1)
+                if let limit = config.clipValue { model.store.clipGradientValues(to: limit) }
+                let gradientNorm = config.clipNorm.map { model.store.clipGradientNorm(to: $0) }   // the norm before clipping
+                    ?? (logging ? model.store.gradientNorm() : 0)
                 let learningRate = schedule(step)
                 optimizer.step(model.store, learningRate: learningRate)
                 let t4 = monotonicSeconds()
@@ -182,11 +194,27 @@ public final class Trainer {
                 let tally = evaluate(model, loss: criterion, on: validation, batchSize: config.evalBatchSize)
                 try metrics?.write(evaluationRecord(split: "val", tally: tally, step: step, epoch: epoch + 1))
                 summary.validationAccuracy = tally.accuracy
+                summary.lastValidation = (loss: tally.loss, accuracy: tally.accuracy)
                 line += " | val_loss \(fixed(tally.loss, 4)) | val_acc \(fixed(tally.accuracy, 4))"
             }
             line += " | \(fixed(epochSeconds, 1)) s | \(Int(Double(epochTally.count * worldSize) / epochSeconds)) samples/s"
             console.print0(line)
             summary.epochs = epoch + 1
+
+            // ---- early stopping: rank 0 judges its validation metric, every rank follows
+            if var state = stopping {
+                let verdict = rank == 0 ? state.update(summary.lastValidation, epoch: epoch + 1, parameters: model.store) : false
+                stopping = state
+                if try comm.allReduce([verdict ? 1 : 0], .max)[0] > 0 {
+                    if rank == 0 { console.print0(state.message) }
+                    if state.config.restoreBestWeights {
+                        if rank == 0 { state.restoreBest(into: model.store) }
+                        try comm.broadcast(model.store.values.buffer, from: 0)
+                    }
+                    summary.stoppedEarly = true
+                    break epochLoop
+                }
+            }
         }
 
         // ---- test once at the end (rank 0), unless a signal asked to stop

@@ -11,9 +11,10 @@ public enum LayerConfig: Equatable, Sendable {
     case tanh
     case gelu
     case identity
+    case dropout(rate: Float)
 
     /// The `type` names accepted in `model.layers`.
-    static let types = ["dense", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "identity"]
+    static let types = ["dense", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "identity", "dropout"]
 
     /// The layer this entry describes.
     func makeLayer() -> any Layer {
@@ -26,6 +27,7 @@ public enum LayerConfig: Equatable, Sendable {
         case .tanh: return Tanh()
         case .gelu: return GELU()
         case .identity: return Identity()
+        case .dropout(let rate): return Dropout(rate: rate)
         }
     }
 
@@ -39,6 +41,7 @@ public enum LayerConfig: Equatable, Sendable {
         case .tanh: return "{type: tanh}"
         case .gelu: return "{type: gelu}"
         case .identity: return "{type: identity}"
+        case .dropout(let rate): return "{type: dropout, rate: \(rate)}"
         }
     }
 }
@@ -86,6 +89,15 @@ public struct TrainingConfig: Equatable, Sendable {
     public var alpha: Float = 0.99
     /// AdaGrad's initial accumulator value.
     public var initialAccumulator: Float = 0
+
+    /// Clip the global L2 norm of the gradient to this value before the step (Keras `clipnorm`).
+    public var clipNorm: Float?
+    /// Clamp every gradient to ±this value before the step (Keras `clipvalue`).
+    public var clipValue: Float?
+    /// L1 penalty λ₁ on every weight (gradient λ₁·sign(w)); biases are not penalized.
+    public var l1: Float = 0
+    /// Early stopping on a validation metric, if configured.
+    public var earlyStopping: EarlyStoppingConfig?
 
     /// The optimizer types accepted in `optimizer.type`.
     static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
@@ -161,6 +173,14 @@ public struct TrainingConfig: Equatable, Sendable {
         optimizer = try optimizerSection.choice("type", default: optimizer, from: TrainingConfig.optimizers)
         learningRate = try optimizerSection.float("learning_rate", default: learningRate, positive: true)
         weightDecay = try optimizerSection.float("weight_decay", default: weightDecay, range: 0...Float.greatestFiniteMagnitude)
+        if let text = try optimizerSection.optionalString("clip_norm") {
+            guard let value = Float(text), value > 0, value.isFinite else { throw optimizerSection.error("clip_norm", "must be > 0, got '\(text)'") }
+            clipNorm = value
+        }
+        if let text = try optimizerSection.optionalString("clip_value") {
+            guard let value = Float(text), value > 0, value.isFinite else { throw optimizerSection.error("clip_value", "must be > 0, got '\(text)'") }
+            clipValue = value
+        }
         // each type reads only its own keys, so a key of another optimizer is reported as unknown
         switch optimizer {
         case "sgd":
@@ -181,6 +201,22 @@ public struct TrainingConfig: Equatable, Sendable {
                                                             range: 0...Float.greatestFiniteMagnitude)
         }
         try optimizerSection.finish()
+
+        var regularization = try root.section("regularization")
+        l1 = try regularization.float("l1", default: l1, range: 0...Float.greatestFiniteMagnitude)
+        try regularization.finish()
+
+        if root.tree("early_stopping") != nil {
+            var section = try root.section("early_stopping")
+            var stopping = EarlyStoppingConfig()
+            stopping.monitor = try section.choice("monitor", default: stopping.monitor, from: ["val_loss", "val_accuracy"])
+            stopping.mode = try section.choice("mode", default: stopping.mode, from: ["auto", "min", "max"])
+            stopping.patience = try section.int("patience", default: stopping.patience, minimum: 0)
+            stopping.minDelta = try section.float("min_delta", default: stopping.minDelta, range: 0...Float.greatestFiniteMagnitude)
+            stopping.restoreBestWeights = try section.bool("restore_best_weights", default: stopping.restoreBestWeights)
+            try section.finish()
+            earlyStopping = stopping
+        }
 
         var schedule = try root.section("schedule")
         scheduleType = try schedule.choice("type", default: scheduleType, from: ["constant", "step", "exponential", "cosine"])
@@ -231,6 +267,7 @@ public struct TrainingConfig: Equatable, Sendable {
         case "tanh": layer = .tanh
         case "gelu": layer = .gelu
         case "identity": layer = .identity
+        case "dropout": layer = .dropout(rate: try reader.float("rate", default: 0.5, range: 0...0.999_999))
         default:
             layer = .relu
         }
@@ -313,11 +350,19 @@ public struct TrainingConfig: Equatable, Sendable {
             "  learning_rate: \(learningRate)",
             "  weight_decay: \(weightDecay)",
         ]
+        if let clipNorm { lines.append("  clip_norm: \(clipNorm)") }
+        if let clipValue { lines.append("  clip_value: \(clipValue)") }
         switch optimizer {
         case "sgd": lines += ["  momentum: \(momentum)", "  nesterov: \(nesterov)"]
         case "adam", "adamw": lines += ["  beta1: \(beta1)", "  beta2: \(beta2)", "  epsilon: \(epsilon)"]
         case "rmsprop": lines += ["  alpha: \(alpha)", "  epsilon: \(epsilon)", "  momentum: \(momentum)"]
         default: lines += ["  epsilon: \(epsilon)", "  initial_accumulator: \(initialAccumulator)"]
+        }
+        lines += ["regularization:", "  l1: \(l1)"]
+        if let stopping = earlyStopping {
+            lines += ["early_stopping:", "  monitor: \(stopping.monitor)", "  mode: \(stopping.mode)",
+                      "  patience: \(stopping.patience)", "  min_delta: \(stopping.minDelta)",
+                      "  restore_best_weights: \(stopping.restoreBestWeights)"]
         }
         lines += [
             "schedule:",
@@ -343,4 +388,21 @@ public struct TrainingConfig: Equatable, Sendable {
     private func quoted(_ text: String) -> String {
         "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
     }
+}
+
+/// Keras-style early stopping on a validation metric (`early_stopping` in the config).
+public struct EarlyStoppingConfig: Equatable, Sendable {
+    /// `val_loss` or `val_accuracy`.
+    public var monitor = "val_loss"
+    /// `min`, `max`, or `auto` (min for a loss, max for accuracy).
+    public var mode = "auto"
+    /// Epochs without improvement before stopping.
+    public var patience = 0
+    /// The smallest change that counts as an improvement.
+    public var minDelta: Float = 0
+    /// When stopping early, go back to the parameters of the best epoch.
+    public var restoreBestWeights = false
+
+    /// Whether larger values of the monitored metric are better.
+    public var maximizes: Bool { mode == "max" || (mode == "auto" && monitor == "val_accuracy") }
 }

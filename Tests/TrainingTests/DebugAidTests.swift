@@ -162,3 +162,63 @@ struct DebugAidTests {
         #expect(step == 5 && ranks == [1])
     }
 }
+
+struct RegularizationAndStoppingTests {
+    private func run(_ directory: TemporaryDirectory, _ extra: String, epochs: Int = 6, overrides: [String] = []) throws -> (TrainingSummary, String) {
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("data"), epochs: epochs, extra: extra)
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        var options = RunOptions(runDirectory: directory.file("run-\(UUID().uuidString.prefix(6))"))
+        options.overwrite = true
+        let summary = try Trainer(config: try TrainingConfig.load(path: directory.file("config.yaml"), overrides: overrides), options: options,
+                                  communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
+        return (summary, try String(contentsOfFile: options.runDirectory + "/train.log", encoding: .utf8))
+    }
+
+    @Test func earlyStoppingStopsAndRestoresTheBestWeights() throws {
+        let directory = try TemporaryDirectory("early")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [200])
+        // min_delta 10 makes every epoch after the first "no improvement"
+        let (summary, log) = try run(directory, """
+            early_stopping: {monitor: val_loss, patience: 2, min_delta: 10, restore_best_weights: true}
+            """, epochs: 20)
+        #expect(summary.stoppedEarly && summary.epochs == 3, "\(log)")
+        #expect(log.contains("early stopping: val_loss did not improve") && log.contains("restoring the parameters of epoch 1"))
+    }
+
+    @Test func clippingL1AndDropoutTrainAndAreDeterministic() throws {
+        let directory = try TemporaryDirectory("regularize")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [200])
+        let extra = "regularization: {l1: 0.0001}"
+        // layer 1 (ReLU) becomes dropout; clipping by norm and by value
+        let overrides = ["model.layers.1.type=dropout", "model.layers.1.rate=0.1", "optimizer.clip_norm=1.0", "optimizer.clip_value=0.5"]
+        let (first, _) = try run(directory, extra, overrides: overrides)
+        let (second, _) = try run(directory, extra, overrides: overrides)
+        #expect(first.checksum == second.checksum)
+        #expect((first.testAccuracy ?? 0) > 0.9, "\(String(describing: first.testAccuracy))")
+    }
+
+    @Test func gradientClippingBoundsNormAndValues() {
+        let store = ParameterStore(names: ["a.weight", "a.bias"], shapes: [[2], [2]])
+        _ = store.values.buffer.update(fromContentsOf: [1, -2, 3, 0] as [Float])
+        _ = store.gradients.buffer.update(fromContentsOf: [3, 4, 0, 0] as [Float])
+        #expect(store.clipGradientNorm(to: 1) == 5)
+        #expect(abs(store.gradientNorm() - 1) < 1e-6)
+        store.clipGradientValues(to: 0.5)
+        #expect(Array(store.gradients.buffer) == [0.5, 0.5, 0, 0])
+        store.addL1Gradient(0.25)   // weights only: sign(1) = 1, sign(−2) = −1; the bias is untouched
+        #expect(Array(store.gradients.buffer) == [0.75, 0.25, 0, 0])
+    }
+
+    @Test func dropoutMasksInTrainingAndIsTheIdentityInEvaluation() throws {
+        let dropout = Dropout(rate: 0.5)
+        _ = try Sequential([dropout], inputShape: [1000])
+        dropout.reseed(Generator(seed: 1))
+        let x = Tensor(shape: [1, 1000], values: [Float](repeating: 1, count: 1000))
+        let y = dropout.forward(x, mode: .training).toArray()
+        #expect(Set(y) == [0, 2])
+        #expect(abs(Float(y.filter { $0 > 0 }.count) / 1000 - 0.5) < 0.06)
+        let dx = dropout.backward(Tensor(shape: [1, 1000], values: [Float](repeating: 3, count: 1000))).toArray()
+        #expect(dx == y.map { $0 * 3 })             // the same mask, the same scale
+        #expect(dropout.forward(x, mode: .evaluation).toArray() == x.toArray())
+    }
+}

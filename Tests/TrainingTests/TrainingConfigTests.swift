@@ -109,11 +109,17 @@ struct LayerConfigTests {
                 - {type: gelu}
                 - {type: identity}
                 - {type: relu}
+                - {type: dropout, rate: 0.25}
+            optimizer: {clip_norm: 2, clip_value: 0.5}
+            regularization: {l1: 0.001}
+            early_stopping: {monitor: val_accuracy, patience: 3, restore_best_weights: true}
             """
         let config = try TrainingConfig(tree: ConfigTree.parse(yaml: yaml, source: "t"), source: "t")
         #expect(config.layers == [.dense(units: 4, initializer: "he_normal", bias: true), .leakyReLU(slope: 0.2),
-                                  .sigmoid, .tanh, .gelu, .identity, .relu])
-        #expect(config.layers.map { $0.makeLayer().summary } == ["Dense(0 → 4)", "LeakyReLU(0.2)", "Sigmoid", "Tanh", "GELU", "Identity", "ReLU"])
+                                  .sigmoid, .tanh, .gelu, .identity, .relu, .dropout(rate: 0.25)])
+        #expect(config.layers.map { $0.makeLayer().summary } == ["Dense(0 → 4)", "LeakyReLU(0.2)", "Sigmoid", "Tanh", "GELU", "Identity", "ReLU", "Dropout(0.25)"])
+        #expect(config.clipNorm == 2 && config.clipValue == 0.5 && config.l1 == 0.001)
+        #expect(config.earlyStopping?.maximizes == true && config.earlyStopping?.patience == 3)
         #expect(try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "r"), source: "r") == config)
     }
 }
