@@ -29,7 +29,21 @@ public enum Initializer: Sendable, Equatable {
     case heNormal
 
     /// The config names accepted for each case (`he_normal`, `xavier_uniform`, …).
-    public static let names = ["zeros", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal"]
+    public static let names = ["zeros", "constant", "normal", "uniform", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal"]
+
+    /// The config name of this initializer (the inverse of `init(name:)` for parameterless cases).
+    public var name: String {
+        switch self {
+        case .zeros: return "zeros"
+        case .constant: return "constant"
+        case .normal: return "normal"
+        case .uniform: return "uniform"
+        case .xavierUniform: return "xavier_uniform"
+        case .xavierNormal: return "xavier_normal"
+        case .heUniform: return "he_uniform"
+        case .heNormal: return "he_normal"
+        }
+    }
 
     /// Parses a config name; `nil` if unknown.
     public init?(name: String) {

@@ -4,7 +4,7 @@ import NN
 
 /// One layer of the model, as written in `model.layers`.
 public enum LayerConfig: Equatable, Sendable {
-    case dense(units: Int, initializer: String, bias: Bool)
+    case dense(units: Int, initializer: Initializer, bias: Bool)
     case relu
     case leakyReLU(slope: Float)
     case sigmoid
@@ -20,7 +20,7 @@ public enum LayerConfig: Equatable, Sendable {
     func makeLayer() -> any Layer {
         switch self {
         case .dense(let units, let initializer, let bias):
-            return Dense(units: units, weightInitializer: Initializer(name: initializer) ?? .heNormal, useBias: bias)
+            return Dense(units: units, weightInitializer: initializer, useBias: bias)
         case .relu: return ReLU()
         case .leakyReLU(let slope): return LeakyReLU(slope: slope)
         case .sigmoid: return Sigmoid()
@@ -34,7 +34,15 @@ public enum LayerConfig: Equatable, Sendable {
     /// The entry as a YAML flow mapping (for the resolved config.yaml).
     var yaml: String {
         switch self {
-        case .dense(let units, let initializer, let bias): return "{type: dense, units: \(units), init: \(initializer), bias: \(bias)}"
+        case .dense(let units, let initializer, let bias):
+            var parameter = ""
+            switch initializer {
+            case .constant(let value): parameter = ", init_value: \(value)"
+            case .normal(let std): parameter = ", init_std: \(std)"
+            case .uniform(let limit): parameter = ", init_limit: \(limit)"
+            default: break
+            }
+            return "{type: dense, units: \(units), init: \(initializer.name)\(parameter), bias: \(bias)}"
         case .relu: return "{type: relu}"
         case .leakyReLU(let slope): return "{type: leaky_relu, slope: \(slope)}"
         case .sigmoid: return "{type: sigmoid}"
@@ -255,10 +263,18 @@ public struct TrainingConfig: Equatable, Sendable {
             guard let units = try reader.optionalInt("units", minimum: 1) else {
                 throw reader.error("units", "is required for a dense layer")
             }
-            let initializer = try reader.string("init", default: "he_normal")
-            guard Initializer(name: initializer) != nil else {
-                throw reader.error("init", "must be one of \(Initializer.names.joined(separator: ", ")) "
-                    + "(or the aliases glorot_uniform, glorot_normal, kaiming_uniform, kaiming_normal), got '\(initializer)'")
+            let name = try reader.string("init", default: "he_normal")
+            var initializer: Initializer
+            switch name {
+            case "constant": initializer = .constant(try reader.float("init_value", default: 0))
+            case "normal": initializer = .normal(standardDeviation: try reader.float("init_std", default: 0.05, positive: true))
+            case "uniform": initializer = .uniform(limit: try reader.float("init_limit", default: 0.05, positive: true))
+            default:
+                guard let named = Initializer(name: name) else {
+                    throw reader.error("init", "must be one of \(Initializer.names.joined(separator: ", ")) "
+                        + "(or the aliases glorot_uniform, glorot_normal, kaiming_uniform, kaiming_normal), got '\(name)'")
+                }
+                initializer = named
             }
             layer = .dense(units: units, initializer: initializer, bias: try reader.bool("bias", default: true))
         case "leaky_relu":

@@ -1,4 +1,5 @@
 import Foundation
+import NN
 import Testing
 @testable import Training
 
@@ -9,9 +10,9 @@ struct TrainingConfigTests {
 
     @Test func readsTheDefaultConfig() throws {
         let config = try TrainingConfig.load(path: defaultConfigPath)
-        #expect(config.layers == [.dense(units: 512, initializer: "xavier_uniform", bias: true), .relu,
-                                  .dense(units: 256, initializer: "xavier_uniform", bias: true), .relu,
-                                  .dense(units: 10, initializer: "xavier_uniform", bias: true)])
+        #expect(config.layers == [.dense(units: 512, initializer: .xavierUniform, bias: true), .relu,
+                                  .dense(units: 256, initializer: .xavierUniform, bias: true), .relu,
+                                  .dense(units: 10, initializer: .xavierUniform, bias: true)])
         #expect(config.learningRate == 0.05 && config.momentum == 0.9)
         #expect(config.batchSize == 128 && config.epochs == 5)
         #expect(config.dataDirectory == "datasets/fashion-mnist")
@@ -21,7 +22,7 @@ struct TrainingConfigTests {
         let config = try TrainingConfig.load(path: defaultConfigPath,
                                              overrides: ["optimizer.learning_rate=0.1", "model.layers.0.units=64", "training.max_steps=7"])
         #expect(config.learningRate == 0.1)
-        #expect(config.layers[0] == .dense(units: 64, initializer: "xavier_uniform", bias: true))
+        #expect(config.layers[0] == .dense(units: 64, initializer: .xavierUniform, bias: true))
         #expect(config.maxSteps == 7)
     }
 
@@ -103,6 +104,9 @@ struct LayerConfigTests {
             model:
               layers:
                 - {type: dense, units: 4}
+                - {type: dense, units: 4, init: normal, init_std: 0.1}
+                - {type: dense, units: 4, init: constant, init_value: 0.5}
+                - {type: dense, units: 4, init: uniform}
                 - {type: leaky_relu, slope: 0.2}
                 - {type: sigmoid}
                 - {type: tanh}
@@ -115,9 +119,12 @@ struct LayerConfigTests {
             early_stopping: {monitor: val_accuracy, patience: 3, restore_best_weights: true}
             """
         let config = try TrainingConfig(tree: ConfigTree.parse(yaml: yaml, source: "t"), source: "t")
-        #expect(config.layers == [.dense(units: 4, initializer: "he_normal", bias: true), .leakyReLU(slope: 0.2),
+        #expect(config.layers == [.dense(units: 4, initializer: .heNormal, bias: true),
+                                  .dense(units: 4, initializer: .normal(standardDeviation: 0.1), bias: true),
+                                  .dense(units: 4, initializer: .constant(0.5), bias: true),
+                                  .dense(units: 4, initializer: .uniform(limit: 0.05), bias: true), .leakyReLU(slope: 0.2),
                                   .sigmoid, .tanh, .gelu, .identity, .relu, .dropout(rate: 0.25)])
-        #expect(config.layers.map { $0.makeLayer().summary } == ["Dense(0 → 4)", "LeakyReLU(0.2)", "Sigmoid", "Tanh", "GELU", "Identity", "ReLU", "Dropout(0.25)"])
+        #expect(config.layers.map { $0.makeLayer().summary } == ["Dense(0 → 4)", "Dense(0 → 4)", "Dense(0 → 4)", "Dense(0 → 4)", "LeakyReLU(0.2)", "Sigmoid", "Tanh", "GELU", "Identity", "ReLU", "Dropout(0.25)"])
         #expect(config.clipNorm == 2 && config.clipValue == 0.5 && config.l1 == 0.001)
         #expect(config.earlyStopping?.maximizes == true && config.earlyStopping?.patience == 3)
         #expect(try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "r"), source: "r") == config)
