@@ -63,27 +63,38 @@ public func im2col(_ image: UnsafePointer<Float>, geometry g: ConvGeometry, into
         let plane = image + c * h * w
         for i in 0..<k {
             for j in 0..<k {
+                let (first, end) = validOutputColumns(g, kernelColumn: j)  // iw in 0..<W exactly for ow in first..<end
                 for oh in 0..<ho {
                     let ih = oh * s - p + i
                     let target = row + oh * wo
-                    if ih < 0 || ih >= h {
+                    if ih < 0 || ih >= h || first >= end {
                         target.update(repeating: 0, count: wo)
                         continue
                     }
-                    let source = plane + ih * w
-                    if s == 1, p == 0 {
-                        target.update(from: source + j, count: wo)  // contiguous window row
-                        continue
+                    let source = plane + ih * w, shift = j - p         // image[c, ih, ow·s − p + j]
+                    if first > 0 { target.update(repeating: 0, count: first) }
+                    if s == 1 {
+                        (target + first).update(from: source + (first + shift), count: end - first)
+                    } else {
+                        for ow in first..<end { target[ow] = source[ow * s + shift] }
                     }
-                    for ow in 0..<wo {
-                        let iw = ow * s - p + j
-                        target[ow] = (iw >= 0 && iw < w) ? source[iw] : 0
-                    }
+                    if end < wo { (target + end).update(repeating: 0, count: wo - end) }
                 }
                 row += ho * wo
             }
         }
     }
+}
+
+/// The output columns ow whose input column ow·s − p + j lies inside 0..<W, as first..<end.
+@inline(__always)
+private func validOutputColumns(_ g: ConvGeometry, kernelColumn j: Int) -> (first: Int, end: Int) {
+    let (s, p, wo) = (g.stride, g.padding, g.outputWidth)
+    let low = p - j                                   // need ow·s ≥ p − j
+    let first = low <= 0 ? 0 : (low + s - 1) / s
+    let high = g.width + p - j - 1                    // need ow·s ≤ W + p − j − 1
+    let end = high < 0 ? 0 : min(wo, high / s + 1)
+    return (min(first, wo), max(end, min(first, wo)))
 }
 
 /// The adjoint of `im2col`: adds every element of the (C·k·k, Ho·Wo) column matrix back into
@@ -98,15 +109,13 @@ public func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvGeometry, ad
         let plane = image + c * h * w
         for i in 0..<k {
             for j in 0..<k {
-                for oh in 0..<ho {
+                let (first, end) = validOutputColumns(g, kernelColumn: j)
+                for oh in 0..<ho where first < end {
                     let ih = oh * s - p + i
                     if ih < 0 || ih >= h { continue }
                     let source = row + oh * wo
-                    let target = plane + ih * w
-                    for ow in 0..<wo {
-                        let iw = ow * s - p + j
-                        if iw >= 0 && iw < w { target[iw] += source[ow] }
-                    }
+                    let target = plane + ih * w, shift = j - p         // image[c, ih, ow·s − p + j]
+                    for ow in first..<end { target[ow * s + shift] += source[ow] }
                 }
                 row += ho * wo
             }

@@ -1,34 +1,61 @@
-// Keras-style early stopping: stop when the monitored validation metric has not improved by
-// min_delta for `patience` epochs, optionally going back to the best epoch's parameters.
+// Callbacks on the validation metric, Keras-style: early stopping, and reducing the learning
+// rate on a plateau. Both watch one metric through a MetricMonitor; rank 0 judges, and the
+// training loop makes every rank follow.
 import NN
 
-/// The running state of early stopping on rank 0.
-struct EarlyStopping {
-    let config: EarlyStoppingConfig
+/// Tracks the best value of a validation metric and the epochs since it last improved.
+struct MetricMonitor {
+    let monitor: String
+    let maximizes: Bool
+    let minDelta: Double
     private(set) var best: Double?
     private(set) var bestEpoch = 0
-    private var epochsWithoutImprovement = 0
+    private(set) var epochsWithoutImprovement = 0
+
+    init(monitor: String, mode: String, minDelta: Float) {
+        self.monitor = monitor
+        self.maximizes = mode == "max" || (mode == "auto" && monitor == "val_accuracy")
+        self.minDelta = Double(minDelta)
+    }
+
+    /// Records an epoch's validation result; returns whether it improved on the best.
+    mutating func update(_ validation: (loss: Double, accuracy: Double), epoch: Int) -> Bool {
+        let value = monitor == "val_accuracy" ? validation.accuracy : validation.loss
+        let improved = best.map { maximizes ? value > $0 + minDelta : value < $0 - minDelta } ?? value.isFinite
+        if improved {
+            best = value
+            bestEpoch = epoch
+            epochsWithoutImprovement = 0
+        } else {
+            epochsWithoutImprovement += 1
+        }
+        return improved
+    }
+
+    /// Starts counting epochs without improvement afresh (after a learning-rate reduction).
+    mutating func resetWait() { epochsWithoutImprovement = 0 }
+}
+
+/// Keras-style early stopping: stop when the monitored metric has not improved by `min_delta`
+/// for `patience` epochs, optionally going back to the best epoch's parameters.
+struct EarlyStopping {
+    let config: EarlyStoppingConfig
+    private var metric: MetricMonitor
     private var bestParameters: [Float] = []
 
     init(config: EarlyStoppingConfig) {
         self.config = config
+        metric = MetricMonitor(monitor: config.monitor, mode: config.mode, minDelta: config.minDelta)
     }
 
     /// Records the epoch's validation result; returns whether training should stop now.
     mutating func update(_ validation: (loss: Double, accuracy: Double)?, epoch: Int, parameters: ParameterStore) -> Bool {
         guard let validation else { return false }
-        let value = config.monitor == "val_accuracy" ? validation.accuracy : validation.loss
-        let delta = Double(config.minDelta)
-        let improved = best.map { config.maximizes ? value > $0 + delta : value < $0 - delta } ?? value.isFinite
-        if improved {
-            best = value
-            bestEpoch = epoch
-            epochsWithoutImprovement = 0
+        if metric.update(validation, epoch: epoch) {
             if config.restoreBestWeights { bestParameters = Array(parameters.values.buffer) }
             return false
         }
-        epochsWithoutImprovement += 1
-        return epochsWithoutImprovement >= max(config.patience, 1)   // Keras: stop after `patience` epochs without improvement
+        return metric.epochsWithoutImprovement >= max(config.patience, 1)   // Keras: after `patience` epochs without improvement
     }
 
     /// Copies the best epoch's parameters back (rank 0; the caller broadcasts them).
@@ -39,8 +66,37 @@ struct EarlyStopping {
 
     /// The console line when stopping.
     var message: String {
-        "early stopping: \(config.monitor) did not improve by more than \(config.minDelta) for \(epochsWithoutImprovement) epoch(s); "
-            + "best \(best.map { "\($0)" } ?? "-") at epoch \(bestEpoch)"
-            + (config.restoreBestWeights ? "; restoring the parameters of epoch \(bestEpoch)" : "")
+        "early stopping: \(config.monitor) did not improve by more than \(config.minDelta) for \(metric.epochsWithoutImprovement) epoch(s); "
+            + "best \(metric.best.map { "\($0)" } ?? "-") at epoch \(metric.bestEpoch)"
+            + (config.restoreBestWeights ? "; restoring the parameters of epoch \(metric.bestEpoch)" : "")
+    }
+}
+
+/// Keras' ReduceLROnPlateau: multiply the learning rate by `factor` after `patience` epochs
+/// without improvement, not below `min_lr`.
+struct PlateauReduction {
+    let config: PlateauConfig
+    private var metric: MetricMonitor
+    /// The multiplier applied to the scheduled learning rate (identical on every rank).
+    private(set) var scale: Float = 1
+
+    init(config: PlateauConfig) {
+        self.config = config
+        metric = MetricMonitor(monitor: config.monitor, mode: config.mode, minDelta: config.minDelta)
+    }
+
+    /// Records the epoch's validation result; returns whether to reduce now.
+    mutating func update(_ validation: (loss: Double, accuracy: Double)?, epoch: Int) -> Bool {
+        guard let validation, !metric.update(validation, epoch: epoch) else { return false }
+        if metric.epochsWithoutImprovement >= max(config.patience, 1) {
+            metric.resetWait()
+            return true
+        }
+        return false
+    }
+
+    /// Applies one reduction (every rank calls it when rank 0 decided to reduce).
+    mutating func reduce(peak: Float) {
+        scale = max(scale * config.factor, config.minLearningRate / peak)
     }
 }

@@ -103,8 +103,9 @@ public final class Trainer {
         let anomalies = options.detectAnomalies ? AnomalyCheck(model: model, rank: rank) : nil
         let schedule = config.learningRateSchedule(totalSteps: totalSteps)
         var stopping = config.earlyStopping.map { EarlyStopping(config: $0) }
-        if stopping != nil && !data.hasValidation {
-            throw TrainingError.missingData("early_stopping monitors a validation metric but \(config.dataDirectory) has no val.h5")
+        var plateau = config.reduceOnPlateau.map { PlateauReduction(config: $0) }
+        if (stopping != nil || plateau != nil) && !data.hasValidation {
+            throw TrainingError.missingData("early_stopping / reduce_lr_on_plateau monitor a validation metric but \(config.dataDirectory) has no val.h5")
         }
 
         // ---- run directory and log (rank 0)
@@ -161,7 +162,7 @@ public final class Trainer {
                 if let limit = config.clipValue { model.store.clipGradientValues(to: limit) }
                 let gradientNorm = config.clipNorm.map { model.store.clipGradientNorm(to: $0) }   // the norm before clipping
                     ?? (logging ? model.store.gradientNorm() : 0)
-                let learningRate = schedule(step)
+                let learningRate = schedule(step) * (plateau?.scale ?? 1)
                 optimizer.step(model.store, learningRate: learningRate)
                 let t4 = monotonicSeconds()
                 // ---- TRAINING STEP END
@@ -200,6 +201,17 @@ public final class Trainer {
             line += " | \(fixed(epochSeconds, 1)) s | \(Int(Double(epochTally.count * worldSize) / epochSeconds)) samples/s"
             console.print0(line)
             summary.epochs = epoch + 1
+
+            // ---- reduce the learning rate on a plateau: rank 0 judges, every rank follows
+            if var state = plateau {
+                let verdict = rank == 0 ? state.update(summary.lastValidation, epoch: epoch + 1) : false
+                if try comm.allReduce([verdict ? 1 : 0], .max)[0] > 0 {
+                    state.reduce(peak: config.learningRate)
+                    console.print0("reduce_lr_on_plateau: \(state.config.monitor) has not improved for \(max(state.config.patience, 1)) epoch(s); "
+                        + "learning rate now \(fixed(Double(config.learningRate * state.scale), 6)) (factor \(fixed(Double(state.scale), 4)) on the schedule)")
+                }
+                plateau = state
+            }
 
             // ---- early stopping: rank 0 judges its validation metric, every rank follows
             if var state = stopping {

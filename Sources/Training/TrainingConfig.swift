@@ -12,9 +12,14 @@ public enum LayerConfig: Equatable, Sendable {
     case gelu
     case identity
     case dropout(rate: Float)
+    case conv2d(filters: Int, kernelSize: Int, stride: Int, padding: Int, initializer: Initializer, bias: Bool)
+    case maxPool2d(poolSize: Int, stride: Int)
+    case avgPool2d(poolSize: Int, stride: Int)
+    case flatten
 
     /// The `type` names accepted in `model.layers`.
-    static let types = ["dense", "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "identity", "dropout"]
+    static let types = ["dense", "conv2d", "max_pool2d", "avg_pool2d", "flatten",
+                        "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "identity", "dropout"]
 
     /// The layer this entry describes.
     func makeLayer() -> any Layer {
@@ -28,6 +33,22 @@ public enum LayerConfig: Equatable, Sendable {
         case .gelu: return GELU()
         case .identity: return Identity()
         case .dropout(let rate): return Dropout(rate: rate)
+        case .conv2d(let filters, let kernelSize, let stride, let padding, let initializer, let bias):
+            return Conv2D(filters: filters, kernelSize: kernelSize, stride: stride, padding: padding,
+                          weightInitializer: initializer, useBias: bias)
+        case .maxPool2d(let poolSize, let stride): return MaxPool2D(poolSize: poolSize, stride: stride)
+        case .avgPool2d(let poolSize, let stride): return AvgPool2D(poolSize: poolSize, stride: stride)
+        case .flatten: return Flatten()
+        }
+    }
+
+    /// `, init_std: 0.1` and the like, for initializers that take a parameter.
+    static func initializerParameter(_ initializer: Initializer) -> String {
+        switch initializer {
+        case .constant(let value): return ", init_value: \(value)"
+        case .normal(let std): return ", init_std: \(std)"
+        case .uniform(let limit): return ", init_limit: \(limit)"
+        default: return ""
         }
     }
 
@@ -35,14 +56,7 @@ public enum LayerConfig: Equatable, Sendable {
     var yaml: String {
         switch self {
         case .dense(let units, let initializer, let bias):
-            var parameter = ""
-            switch initializer {
-            case .constant(let value): parameter = ", init_value: \(value)"
-            case .normal(let std): parameter = ", init_std: \(std)"
-            case .uniform(let limit): parameter = ", init_limit: \(limit)"
-            default: break
-            }
-            return "{type: dense, units: \(units), init: \(initializer.name)\(parameter), bias: \(bias)}"
+            return "{type: dense, units: \(units), init: \(initializer.name)\(LayerConfig.initializerParameter(initializer)), bias: \(bias)}"
         case .relu: return "{type: relu}"
         case .leakyReLU(let slope): return "{type: leaky_relu, slope: \(slope)}"
         case .sigmoid: return "{type: sigmoid}"
@@ -50,6 +64,12 @@ public enum LayerConfig: Equatable, Sendable {
         case .gelu: return "{type: gelu}"
         case .identity: return "{type: identity}"
         case .dropout(let rate): return "{type: dropout, rate: \(rate)}"
+        case .conv2d(let filters, let kernelSize, let stride, let padding, let initializer, let bias):
+            return "{type: conv2d, filters: \(filters), kernel_size: \(kernelSize), stride: \(stride), padding: \(padding), "
+                + "init: \(initializer.name)\(LayerConfig.initializerParameter(initializer)), bias: \(bias)}"
+        case .maxPool2d(let poolSize, let stride): return "{type: max_pool2d, pool_size: \(poolSize), stride: \(stride)}"
+        case .avgPool2d(let poolSize, let stride): return "{type: avg_pool2d, pool_size: \(poolSize), stride: \(stride)}"
+        case .flatten: return "{type: flatten}"
         }
     }
 }
@@ -106,6 +126,8 @@ public struct TrainingConfig: Equatable, Sendable {
     public var l1: Float = 0
     /// Early stopping on a validation metric, if configured.
     public var earlyStopping: EarlyStoppingConfig?
+    /// Reducing the learning rate when a validation metric plateaus, if configured.
+    public var reduceOnPlateau: PlateauConfig?
 
     /// The optimizer types accepted in `optimizer.type`.
     static let optimizers = ["sgd", "adam", "adamw", "rmsprop", "adagrad"]
@@ -226,6 +248,19 @@ public struct TrainingConfig: Equatable, Sendable {
             earlyStopping = stopping
         }
 
+        if root.tree("reduce_lr_on_plateau") != nil {
+            var section = try root.section("reduce_lr_on_plateau")
+            var plateau = PlateauConfig()
+            plateau.monitor = try section.choice("monitor", default: plateau.monitor, from: ["val_loss", "val_accuracy"])
+            plateau.mode = try section.choice("mode", default: plateau.mode, from: ["auto", "min", "max"])
+            plateau.factor = try section.float("factor", default: plateau.factor, range: 0...0.999_999, positive: true)
+            plateau.patience = try section.int("patience", default: plateau.patience, minimum: 0)
+            plateau.minDelta = try section.float("min_delta", default: plateau.minDelta, range: 0...Float.greatestFiniteMagnitude)
+            plateau.minLearningRate = try section.float("min_lr", default: plateau.minLearningRate, range: 0...Float.greatestFiniteMagnitude)
+            try section.finish()
+            reduceOnPlateau = plateau
+        }
+
         var schedule = try root.section("schedule")
         scheduleType = try schedule.choice("type", default: scheduleType, from: ["constant", "step", "exponential", "cosine"])
         warmupSteps = try schedule.int("warmup_steps", default: warmupSteps, minimum: 0)
@@ -263,19 +298,7 @@ public struct TrainingConfig: Equatable, Sendable {
             guard let units = try reader.optionalInt("units", minimum: 1) else {
                 throw reader.error("units", "is required for a dense layer")
             }
-            let name = try reader.string("init", default: "he_normal")
-            var initializer: Initializer
-            switch name {
-            case "constant": initializer = .constant(try reader.float("init_value", default: 0))
-            case "normal": initializer = .normal(standardDeviation: try reader.float("init_std", default: 0.05, positive: true))
-            case "uniform": initializer = .uniform(limit: try reader.float("init_limit", default: 0.05, positive: true))
-            default:
-                guard let named = Initializer(name: name) else {
-                    throw reader.error("init", "must be one of \(Initializer.names.joined(separator: ", ")) "
-                        + "(or the aliases glorot_uniform, glorot_normal, kaiming_uniform, kaiming_normal), got '\(name)'")
-                }
-                initializer = named
-            }
+            let initializer = try TrainingConfig.initializer(&reader)
             layer = .dense(units: units, initializer: initializer, bias: try reader.bool("bias", default: true))
         case "leaky_relu":
             layer = .leakyReLU(slope: try reader.float("slope", default: 0.01, range: 0...1))
@@ -284,6 +307,23 @@ public struct TrainingConfig: Equatable, Sendable {
         case "gelu": layer = .gelu
         case "identity": layer = .identity
         case "dropout": layer = .dropout(rate: try reader.float("rate", default: 0.5, range: 0...0.999_999))
+        case "conv2d":
+            guard let filters = try reader.optionalInt("filters", minimum: 1) else {
+                throw reader.error("filters", "is required for a conv2d layer")
+            }
+            guard let kernelSize = try reader.optionalInt("kernel_size", minimum: 1) else {
+                throw reader.error("kernel_size", "is required for a conv2d layer")
+            }
+            layer = .conv2d(filters: filters, kernelSize: kernelSize, stride: try reader.int("stride", default: 1, minimum: 1),
+                            padding: try reader.int("padding", default: 0, minimum: 0), initializer: try TrainingConfig.initializer(&reader),
+                            bias: try reader.bool("bias", default: true))
+        case "max_pool2d", "avg_pool2d":
+            guard let poolSize = try reader.optionalInt("pool_size", minimum: 1) else {
+                throw reader.error("pool_size", "is required for a \(type) layer")
+            }
+            let stride = try reader.int("stride", default: poolSize, minimum: 1)
+            layer = type == "max_pool2d" ? .maxPool2d(poolSize: poolSize, stride: stride) : .avgPool2d(poolSize: poolSize, stride: stride)
+        case "flatten": layer = .flatten
         default:
             layer = .relu
         }
@@ -317,6 +357,22 @@ public struct TrainingConfig: Equatable, Sendable {
         default: decay = .constant
         }
         return LearningRateSchedule(peak: learningRate, warmupSteps: warmupSteps, decay: decay)
+    }
+
+    /// Reads `init` (and its parameter) of a dense or conv2d layer.
+    private static func initializer(_ reader: inout ConfigReader) throws -> Initializer {
+        let name = try reader.string("init", default: "he_normal")
+        switch name {
+        case "constant": return .constant(try reader.float("init_value", default: 0))
+        case "normal": return .normal(standardDeviation: try reader.float("init_std", default: 0.05, positive: true))
+        case "uniform": return .uniform(limit: try reader.float("init_limit", default: 0.05, positive: true))
+        default:
+            guard let named = Initializer(name: name) else {
+                throw reader.error("init", "must be one of \(Initializer.names.joined(separator: ", ")) "
+                    + "(or the aliases glorot_uniform, glorot_normal, kaiming_uniform, kaiming_normal), got '\(name)'")
+            }
+            return named
+        }
     }
 
     /// Loads a YAML file and applies `--set` overrides.
@@ -380,6 +436,11 @@ public struct TrainingConfig: Equatable, Sendable {
                       "  patience: \(stopping.patience)", "  min_delta: \(stopping.minDelta)",
                       "  restore_best_weights: \(stopping.restoreBestWeights)"]
         }
+        if let plateau = reduceOnPlateau {
+            lines += ["reduce_lr_on_plateau:", "  monitor: \(plateau.monitor)", "  mode: \(plateau.mode)",
+                      "  factor: \(plateau.factor)", "  patience: \(plateau.patience)", "  min_delta: \(plateau.minDelta)",
+                      "  min_lr: \(plateau.minLearningRate)"]
+        }
         lines += [
             "schedule:",
             "  type: \(scheduleType)",
@@ -421,4 +482,20 @@ public struct EarlyStoppingConfig: Equatable, Sendable {
 
     /// Whether larger values of the monitored metric are better.
     public var maximizes: Bool { mode == "max" || (mode == "auto" && monitor == "val_accuracy") }
+}
+
+/// Keras-style ReduceLROnPlateau (`reduce_lr_on_plateau` in the config).
+public struct PlateauConfig: Equatable, Sendable {
+    /// `val_loss` or `val_accuracy`.
+    public var monitor = "val_loss"
+    /// `min`, `max`, or `auto`.
+    public var mode = "auto"
+    /// The factor applied to the learning rate on a plateau.
+    public var factor: Float = 0.1
+    /// Epochs without improvement before reducing.
+    public var patience = 10
+    /// The smallest change that counts as an improvement.
+    public var minDelta: Float = 1e-4
+    /// The learning rate never goes below this.
+    public var minLearningRate: Float = 0
 }

@@ -146,9 +146,18 @@ struct ConvolutionTests {
 }
 
 struct Im2ColTests {
-    @Test func col2imIsTheAdjointOfIm2col() {
-        // ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for any x and c
+    @Test func geometryFollowsTheConvolutionArithmetic() {
         let g = ConvGeometry(channels: 2, height: 5, width: 4, kernel: 3, stride: 2, padding: 1)
+        #expect(g.outputHeight == 3 && g.outputWidth == 2)
+        #expect(g.columnRows == 18 && g.columnCount == 6 && g.imageCount == 40)
+        #expect(!ConvGeometry(channels: 1, height: 2, width: 2, kernel: 5, padding: 1).isValid)
+    }
+
+
+    @Test(arguments: [(3, 2, 1), (3, 1, 0), (2, 3, 2), (4, 1, 2), (1, 2, 0)])
+    func col2imIsTheAdjointOfIm2col(kernel: Int, stride: Int, padding: Int) {
+        // ⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩ for any x and c
+        let g = ConvGeometry(channels: 2, height: 5, width: 4, kernel: kernel, stride: stride, padding: padding)
         var generator = Generator(seed: 5)
         let x = Tensor(shape: [g.imageCount], values: (0..<g.imageCount).map { _ in generator.uniform(-1, 1) })
         let c = Tensor(shape: [g.columnRows * g.columnCount],
@@ -159,7 +168,7 @@ struct Im2ColTests {
         col2im(c.pointer, geometry: g, addingInto: image.pointer)
         let left = zip(columns.toArray(), c.toArray()).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         let right = zip(x.toArray(), image.toArray()).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+        #expect(g.isValid)
         #expect(abs(left - right) < 1e-5)
-        #expect(g.outputHeight == 3 && g.outputWidth == 2)
     }
 }

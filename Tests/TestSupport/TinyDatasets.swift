@@ -24,24 +24,24 @@ public enum TinyDatasets {
     /// Writes a dataset directory: `shards` training shards of `perShard` samples (sizes may be
     /// given per shard), `val.h5` and `test.h5`.
     public static func writeBlobDirectory(_ path: String, shardSizes: [Int], evalCount: Int = 60,
-                                          features: Int = 8, classes: Int = 3) throws {
+                                          features: Int = 8, classes: Int = 3, featureShape: [Int]? = nil) throws {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         for (index, size) in shardSizes.enumerated() {
             let (values, labels) = blobs(count: size, features: features, classes: classes, seed: UInt64(index + 1))
             try DatasetShard.write(path: "\(path)/\(DatasetFormat.trainShardName(index: index, count: shardSizes.count))",
                                    features: values, labels: labels,
-                                   metadata: metadata(features: features, classes: classes, split: .train, index: index, count: shardSizes.count))
+                                   metadata: metadata(features: features, classes: classes, split: .train, index: index, count: shardSizes.count, shape: featureShape))
         }
         for (split, seed) in [(DatasetSplit.validation, UInt64(100)), (.test, 200)] {
             let (values, labels) = blobs(count: evalCount, features: features, classes: classes, seed: seed)
             try DatasetShard.write(path: "\(path)/\(split == .test ? DatasetFormat.testFileName : DatasetFormat.validationFileName)",
                                    features: values, labels: labels,
-                                   metadata: metadata(features: features, classes: classes, split: split, index: 0, count: 1))
+                                   metadata: metadata(features: features, classes: classes, split: split, index: 0, count: 1, shape: featureShape))
         }
     }
 
-    private static func metadata(features: Int, classes: Int, split: DatasetSplit, index: Int, count: Int) -> DatasetMetadata {
-        DatasetMetadata(numClasses: classes, featureShape: [features], scale: 1,
+    private static func metadata(features: Int, classes: Int, split: DatasetSplit, index: Int, count: Int, shape: [Int]?) -> DatasetMetadata {
+        DatasetMetadata(numClasses: classes, featureShape: shape ?? [features], scale: 1,
                         classNames: (0..<classes).map { "class\($0)" }, source: "TinyDatasets.blobs",
                         split: split, shardIndex: index, shardCount: count)
     }

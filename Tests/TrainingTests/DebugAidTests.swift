@@ -185,6 +185,17 @@ struct RegularizationAndStoppingTests {
         #expect(log.contains("early stopping: val_loss did not improve") && log.contains("restoring the parameters of epoch 1"))
     }
 
+    @Test func learningRateIsReducedOnAPlateau() throws {
+        let directory = try TemporaryDirectory("plateau")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [160])
+        let (_, log) = try run(directory, """
+            reduce_lr_on_plateau: {monitor: val_loss, factor: 0.5, patience: 1, min_delta: 10, min_lr: 0.03}
+            """, epochs: 5)
+        // epoch 1 sets the best; epochs 2–5 do not improve by 10: ×0.5, then floored at min_lr / lr = 0.03 / 0.1
+        #expect(log.components(separatedBy: "reduce_lr_on_plateau:").count - 1 == 4, "\(log)")
+        #expect(log.contains("learning rate now 0.050000") && log.contains("learning rate now 0.030000") && !log.contains("now 0.025000"), "\(log)")
+    }
+
     @Test func clippingL1AndDropoutTrainAndAreDeterministic() throws {
         let directory = try TemporaryDirectory("regularize")
         try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [200])

@@ -107,3 +107,37 @@ struct TrainerVocabularyTests {
         #expect(records.contains("\"lr\":"))
     }
 }
+
+struct ConvolutionalTrainingTests {
+    @Test func aSmallCNNLearnsImageShapedBlobs() throws {
+        let directory = try TemporaryDirectory("cnn")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [240], features: 16, featureShape: [1, 4, 4])
+        let yaml = """
+            seed: 5
+            data: {dir: '\(directory.file("data"))'}
+            model:
+              input_shape: [1, 4, 4]
+              layers:
+                - {type: conv2d, filters: 4, kernel_size: 3, padding: 1}
+                - {type: relu}
+                - {type: max_pool2d, pool_size: 2}
+                - {type: flatten}
+                - {type: dropout, rate: 0.1}
+                - {type: dense, units: 3, init: xavier_uniform}
+            optimizer: {type: adam, learning_rate: 0.01}
+            training: {batch_size: 16, epochs: 4}
+            """
+        try yaml.write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let config = try TrainingConfig.load(path: directory.file("config.yaml"))
+        #expect(try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "r"), source: "r") == config)
+        var runOptions = RunOptions(runDirectory: directory.file("run"))
+        runOptions.overwrite = true
+        let options = runOptions
+        let summaries = try LocalCommunicator.run(ranks: 2) { communicator in
+            try Trainer(config: config, options: options, communicator: communicator,
+                        console: Console(rank: communicator.rank, quiet: true)).run()
+        }
+        #expect(summaries[0].checksum == summaries[1].checksum)
+        #expect((summaries[0].testAccuracy ?? 0) > 0.9, "\(String(describing: summaries[0].testAccuracy))")
+    }
+}
