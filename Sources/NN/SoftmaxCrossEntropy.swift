@@ -3,17 +3,27 @@
 import Glibc
 import Tensors
 
-/// The mean cross-entropy of softmax(logits) against integer class labels.
+/// The mean cross-entropy of softmax(logits) against integer class labels, with optional label
+/// smoothing.
 ///
-/// loss = −(1/N) Σₙ log softmax(zₙ)[yₙ];  ∂loss/∂zₙ = (softmax(zₙ) − onehot(yₙ)) / N.
+/// With smoothing ε the target is q = (1 − ε)·onehot(y) + ε/K:
+/// loss = −(1/N) Σₙ Σⱼ qₙⱼ log softmax(zₙ)ⱼ;  ∂loss/∂zₙ = (softmax(zₙ) − qₙ) / N.
 /// Logits are (N, K); labels are N class indices in 0..<K.
+///
+/// ### References
+/// 1. Szegedy et al., "Rethinking the Inception Architecture", 2015 (label smoothing).
 public final class SoftmaxCrossEntropy {
+    /// The label smoothing ε in [0, 1).
+    public let labelSmoothing: Float
     private var probabilities = Workspace()     // (N, K), kept by forward for backward
     private var saved: (probabilities: Tensor, labels: [Int32])?
     private var logitGradient = Workspace()
 
     /// Creates the loss.
-    public init() {}
+    public init(labelSmoothing: Float = 0) {
+        precondition(labelSmoothing >= 0 && labelSmoothing < 1, "SoftmaxCrossEntropy: label smoothing must be in [0, 1), got \(labelSmoothing)")
+        self.labelSmoothing = labelSmoothing
+    }
 
     // MARK: - Forward
 
@@ -38,8 +48,14 @@ public final class SoftmaxCrossEntropy {
             for j in 0..<k { pRow[j] *= inverse }
             let label = Int(labels[row])
             precondition(label >= 0 && label < k, "SoftmaxCrossEntropy: label \(label) in row \(row) is outside 0..<\(k)")
-            // log p[label] = z[label] − max − log Σ e^(z − max), exact even when p underflows
-            total += Double(logf(sum) - (zRow[label] - maximum))
+            // −log p[j] = log Σ e^(z − max) − (z[j] − max), exact even when p underflows
+            let logSum = logf(sum)
+            total += Double(logSum - (zRow[label] - maximum)) * Double(1 - labelSmoothing)
+            if labelSmoothing > 0 {
+                var all: Double = 0
+                for j in 0..<k { all += Double(logSum - (zRow[j] - maximum)) }
+                total += all * Double(labelSmoothing) / Double(k)
+            }
         }
         saved = (p, labels)
         return n > 0 ? Float(total / Double(n)) : 0
@@ -55,8 +71,9 @@ public final class SoftmaxCrossEntropy {
         let dz = logitGradient.tensor([n, k])
         let scale = outerScale / Float(n)
         let (source, target) = (p.pointer, dz.pointer)
-        for i in 0..<(n * k) { target[i] = source[i] * scale }
-        for row in 0..<n { target[row * k + Int(labels[row])] -= scale }
+        let uniform = labelSmoothing / Float(k)           // (p − q)·scale with q = (1 − ε)·onehot + ε/K
+        for i in 0..<(n * k) { target[i] = (source[i] - uniform) * scale }
+        for row in 0..<n { target[row * k + Int(labels[row])] -= (1 - labelSmoothing) * scale }
         return dz
     }
 }

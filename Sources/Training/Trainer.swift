@@ -96,7 +96,7 @@ public final class Trainer {
         model.initializeParameters(seed: config.seed)
         model.reseedStochasticLayers(seed: config.seed, rank: rank)
         try comm.broadcast(model.store.values.buffer, from: 0)
-        let criterion = SoftmaxCrossEntropy()
+        let criterion = SoftmaxCrossEntropy(labelSmoothing: config.labelSmoothing)
         let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
         let buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(config.bucketMegabytes * 1_048_576))
         let progress = BucketProgress(buckets: buckets, communicator: comm)

@@ -97,6 +97,8 @@ public struct TrainingConfig: Equatable, Sendable {
 
     /// The loss function.
     public var loss = "softmax_cross_entropy"
+    /// Label smoothing ε of the cross-entropy.
+    public var labelSmoothing: Float = 0
 
     /// The optimizer: sgd, adam, adamw, rmsprop or adagrad.
     public var optimizer = "sgd"
@@ -193,6 +195,7 @@ public struct TrainingConfig: Equatable, Sendable {
         default:
             var lossSection = try ConfigReader(root.tree("loss"), source: source, path: "loss")
             loss = try lossSection.string("type", default: loss)
+            labelSmoothing = try lossSection.float("label_smoothing", default: labelSmoothing, range: 0...0.999_999)
             try lossSection.finish()
         }
         guard loss == "softmax_cross_entropy" else {
@@ -416,7 +419,7 @@ public struct TrainingConfig: Equatable, Sendable {
         lines.append("  layers:")
         for layer in layers { lines.append("    - " + layer.yaml) }
         lines += [
-            "loss: \(loss)",
+            "loss: {type: \(loss), label_smoothing: \(labelSmoothing)}",
             "optimizer:",
             "  type: \(optimizer)",
             "  learning_rate: \(learningRate)",

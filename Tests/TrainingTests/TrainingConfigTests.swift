@@ -114,6 +114,7 @@ struct LayerConfigTests {
                 - {type: identity}
                 - {type: relu}
                 - {type: dropout, rate: 0.25}
+            loss: {type: softmax_cross_entropy, label_smoothing: 0.1}
             optimizer: {clip_norm: 2, clip_value: 0.5}
             regularization: {l1: 0.001}
             early_stopping: {monitor: val_accuracy, patience: 3, restore_best_weights: true}
@@ -125,7 +126,7 @@ struct LayerConfigTests {
                                   .dense(units: 4, initializer: .uniform(limit: 0.05), bias: true), .leakyReLU(slope: 0.2),
                                   .sigmoid, .tanh, .gelu, .identity, .relu, .dropout(rate: 0.25)])
         #expect(config.layers.map { $0.makeLayer().summary } == ["Dense(0 → 4)", "Dense(0 → 4)", "Dense(0 → 4)", "Dense(0 → 4)", "LeakyReLU(0.2)", "Sigmoid", "Tanh", "GELU", "Identity", "ReLU", "Dropout(0.25)"])
-        #expect(config.clipNorm == 2 && config.clipValue == 0.5 && config.l1 == 0.001)
+        #expect(config.clipNorm == 2 && config.clipValue == 0.5 && config.l1 == 0.001 && config.labelSmoothing == 0.1)
         #expect(config.earlyStopping?.maximizes == true && config.earlyStopping?.patience == 3)
         #expect(try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "r"), source: "r") == config)
     }
