@@ -25,8 +25,9 @@ let package = Package(
         .target(name: "Comm"),
         .target(name: "CommMPI", dependencies: ["Comm", "CMPI"]),
         .target(name: "Metrics"),
+        .target(name: "Checkpoints", dependencies: ["Tensors", "NN", "Data"]),
         .target(name: "Training", dependencies: [
-            "Tensors", "NN", "Data", "Comm", "Metrics",
+            "Tensors", "NN", "Data", "Comm", "Metrics", "Checkpoints",
             .product(name: "Yams", package: "Yams"),
         ]),
 
@@ -46,6 +47,6 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["Data", "TestSupport"]),
         .testTarget(name: "CommTests", dependencies: ["Comm"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "DistributedTests", dependencies: ["Training", "Comm", "TestSupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Training", "Comm", "Checkpoints", "TestSupport"]),
     ]
 )

@@ -20,7 +20,7 @@ public final class AdaGrad: Optimizer {
     /// s, the running sum of squared gradients, one element per parameter.
     public let sum: TensorStorage
     /// The number of steps taken.
-    public private(set) var stepCount = 0
+    public var stepCount = 0
     /// `[("sum", s)]`.
     public var state: [(name: String, values: TensorStorage)] { [("sum", sum)] }
     private let parameterCount: Int

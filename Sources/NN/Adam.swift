@@ -30,7 +30,7 @@ public final class Adam: Optimizer {
     /// v, one element per parameter.
     public let secondMoment: TensorStorage
     /// The number of steps taken (t after the step).
-    public private(set) var stepCount = 0
+    public var stepCount = 0
     /// `[("exp_avg", m), ("exp_avg_sq", v)]`.
     public var state: [(name: String, values: TensorStorage)] {
         [("exp_avg", firstMoment), ("exp_avg_sq", secondMoment)]

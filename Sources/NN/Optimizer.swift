@@ -15,7 +15,7 @@ public protocol Optimizer: AnyObject {
     /// Updates `store.values` from `store.gradients`; the gradient buffer is not changed.
     func step(_ store: ParameterStore, learningRate: Float)
     /// The number of steps taken.
-    var stepCount: Int { get }
+    var stepCount: Int { get set }
     /// The state buffers, named as in PyTorch's optimizer state (`"exp_avg"`, `"momentum_buffer"`, …).
     ///
     /// Each buffer has the flat layout of the parameter store: element `i` belongs to parameter

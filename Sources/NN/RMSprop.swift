@@ -26,7 +26,7 @@ public final class RMSprop: Optimizer {
     /// b, one element per parameter (unused without momentum).
     public let momentumBuffer: TensorStorage
     /// The number of steps taken.
-    public private(set) var stepCount = 0
+    public var stepCount = 0
     /// `[("square_avg", v)]`, plus `("momentum_buffer", b)` with momentum.
     public var state: [(name: String, values: TensorStorage)] {
         momentum > 0 ? [("square_avg", squareAverage), ("momentum_buffer", momentumBuffer)] : [("square_avg", squareAverage)]

@@ -20,7 +20,7 @@ public final class SGD: Optimizer {
     /// v, one element per parameter.
     public let velocity: TensorStorage
     /// The number of steps taken.
-    public private(set) var stepCount = 0
+    public var stepCount = 0
     /// `[("momentum_buffer", velocity)]` with momentum, otherwise empty.
     public var state: [(name: String, values: TensorStorage)] {
         momentum > 0 ? [("momentum_buffer", velocity)] : []

@@ -74,11 +74,12 @@ public final class Sequential {
     /// without parameters).
     public let layerParameterRanges: [Range<Int>]
 
-    /// Gives every stochastic layer its own random stream, keyed by (seed, rank, layer index):
-    /// ranks draw different dropout masks, and a rerun draws the same ones.
-    public func reseedStochasticLayers(seed: UInt64, rank: Int) {
-        for (index, layer) in layers.enumerated() {
-            layer.reseed(Generator(seed: seed, keys: [Purpose.dropout, UInt64(rank), UInt64(index)]))
+    /// Gives every stochastic layer its random stream for optimizer step `step`, keyed by
+    /// (seed, rank, layer index, step): ranks draw different dropout masks, a rerun draws the same
+    /// ones, and a run resumed at any step draws exactly what it would have drawn.
+    public func reseedStochasticLayers(seed: UInt64, rank: Int, step: Int) {
+        for (index, layer) in layers.enumerated() where layer is Dropout {
+            layer.reseed(Generator(seed: seed, keys: [Purpose.dropout, UInt64(rank), UInt64(index), UInt64(step)]))
         }
     }
 

@@ -34,6 +34,20 @@ struct MetricMonitor {
 
     /// Starts counting epochs without improvement afresh (after a learning-rate reduction).
     mutating func resetWait() { epochsWithoutImprovement = 0 }
+
+    /// The state as named scalars, for checkpoints.
+    func scalars(_ prefix: String) -> [String: Double] {
+        var result = [prefix + ".best_epoch": Double(bestEpoch), prefix + ".wait": Double(epochsWithoutImprovement)]
+        if let best { result[prefix + ".best"] = best }
+        return result
+    }
+
+    /// Restores the state saved by `scalars`.
+    mutating func restore(_ scalars: [String: Double], _ prefix: String) {
+        best = scalars[prefix + ".best"]
+        bestEpoch = Int(scalars[prefix + ".best_epoch"] ?? 0)
+        epochsWithoutImprovement = Int(scalars[prefix + ".wait"] ?? 0)
+    }
 }
 
 /// Keras-style early stopping: stop when the monitored metric has not improved by `min_delta`
@@ -57,6 +71,12 @@ struct EarlyStopping {
         }
         return metric.epochsWithoutImprovement >= max(config.patience, 1)   // Keras: after `patience` epochs without improvement
     }
+
+    /// The state for checkpoints (the best parameters themselves are not saved).
+    var scalars: [String: Double] { metric.scalars("early_stopping") }
+
+    /// Restores the state saved in a checkpoint.
+    mutating func restore(_ scalars: [String: Double]) { metric.restore(scalars, "early_stopping") }
 
     /// Copies the best epoch's parameters back (rank 0; the caller broadcasts them).
     func restoreBest(into store: ParameterStore) {
@@ -93,6 +113,15 @@ struct PlateauReduction {
             return true
         }
         return false
+    }
+
+    /// The state for checkpoints.
+    var scalars: [String: Double] { metric.scalars("reduce_lr_on_plateau").merging(["reduce_lr_on_plateau.scale": Double(scale)]) { $1 } }
+
+    /// Restores the state saved in a checkpoint.
+    mutating func restore(_ scalars: [String: Double]) {
+        metric.restore(scalars, "reduce_lr_on_plateau")
+        scale = Float(scalars["reduce_lr_on_plateau.scale"] ?? 1)
     }
 
     /// Applies one reduction (every rank calls it when rank 0 decided to reduce).

@@ -11,6 +11,8 @@ public struct RunDirectory: Sendable {
     public var metricsPath: String { path + "/metrics.jsonl" }
     /// The human-readable log of rank 0.
     public var logPath: String { path + "/train.log" }
+    /// The checkpoints (docs/checkpoint-format.md).
+    public var checkpointsPath: String { path + "/checkpoints" }
 
     /// Names the run directory without touching the disk.
     public init(path: String) {

@@ -1,6 +1,7 @@
 // The training loop, top to bottom (style.md §11): set up, then for every step fetch a batch,
 // forward, loss, backward with bucketed gradient all-reduce, agree on control flags, optimizer
 // step, record.
+import Checkpoints
 import Comm
 import Data
 import Foundation
@@ -24,6 +25,14 @@ public struct RunOptions: Sendable {
     public var printSteps = false
     /// Write the final parameters to this HDF5 file (rank 0).
     public var saveWeights: String?
+    /// Go on from a checkpoint: the newest valid one in the run directory, or a given file.
+    public var resume: ResumeFrom?
+
+    /// Where a resumed run comes from.
+    public enum ResumeFrom: Sendable, Equatable {
+        case latest
+        case file(String)
+    }
 
     /// Options for a run written to `runDirectory`.
     public init(runDirectory: String) {
@@ -84,8 +93,8 @@ public final class Trainer {
         let data = try loadData()
         let reference = data.loader.shards[0].shard
         let stepsPerEpoch = Int(try comm.allReduce([Double(options.overfitBatches.map { min($0, data.loader.stepsPerEpoch) } ?? data.loader.stepsPerEpoch)], .min)[0])
-        let totalSteps = min(config.maxSteps ?? Int.max, stepsPerEpoch * config.epochs)
-        let epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch
+        var totalSteps = min(config.maxSteps ?? Int.max, stepsPerEpoch * config.epochs)
+        var epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch
 
         try agree(on: config.yaml, what: "the resolved config (check --set flags and config files)")
         try agree(on: "\(reference.featureShape) \(reference.numClasses) \(config.featuresKey) \(config.labelsKey)",
@@ -94,7 +103,6 @@ public final class Trainer {
         // ---- model: same seed on every rank, and rank 0's values broadcast anyway
         let model = try buildModel(sampleShape: reference.featureShape, numClasses: reference.numClasses, dataPath: reference.path)
         model.initializeParameters(seed: config.seed)
-        model.reseedStochasticLayers(seed: config.seed, rank: rank)
         try comm.broadcast(model.store.values.buffer, from: 0)
         let criterion = SoftmaxCrossEntropy(labelSmoothing: config.labelSmoothing)
         let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
@@ -108,13 +116,50 @@ public final class Trainer {
             throw TrainingError.missingData("early_stopping / reduce_lr_on_plateau monitor a validation metric but \(config.dataDirectory) has no val.h5")
         }
 
-        // ---- run directory and log (rank 0)
+        // ---- run directory and log (rank 0); a resumed run appends
         let runDirectory = RunDirectory(path: options.runDirectory)
+        let checkpoints = CheckpointDirectory(path: runDirectory.checkpointsPath)
         var metrics: MetricsLog?
         if rank == 0 {
-            try runDirectory.prepareFresh(config: config, overwrite: options.overwrite)
-            console.openLog(path: runDirectory.logPath, append: false)
-            metrics = try MetricsLog(path: runDirectory.metricsPath, append: false)
+            if options.resume == nil { try runDirectory.prepareFresh(config: config, overwrite: options.overwrite) }
+            console.openLog(path: runDirectory.logPath, append: options.resume != nil)
+            metrics = try MetricsLog(path: runDirectory.metricsPath, append: options.resume != nil)
+        }
+
+        // ---- resume: rank 0 reads and checks the checkpoint, every rank takes its state
+        var start = (step: 0, epoch: 0, stepInEpoch: 0)
+        if let resume = options.resume {
+            let header = try restore(from: resume, checkpoints: checkpoints, model: model, optimizer: optimizer,
+                                     stopping: &stopping, plateau: &plateau)
+            start = (header.step, header.epoch, header.stepInEpoch)
+            // with another world size an epoch has another number of steps: go on at the same
+            // epoch and (clamped) position; the global step count continues
+            if start.stepInEpoch >= stepsPerEpoch { start = (start.step, start.epoch + 1, 0) }
+            totalSteps = min(config.maxSteps ?? Int.max,
+                             start.step + max(0, (config.epochs - start.epoch) * stepsPerEpoch - start.stepInEpoch))
+            epochs = start.epoch + (start.stepInEpoch + max(0, totalSteps - start.step) + stepsPerEpoch - 1) / stepsPerEpoch
+            var record = MetricsRecord()
+            record["time"] = .number(Date().timeIntervalSince1970)
+            record["step"] = .integer(start.step)
+            record["split"] = .text("resume")
+            record["world_size"] = .integer(worldSize)
+            try metrics?.write(record)
+        }
+        var lastCheckpointStep = start.step
+        func saveCheckpoint(step: Int, epoch: Int, stepInEpoch: Int) throws {
+            lastCheckpointStep = step
+            if rank == 0 {
+                var scalars = stopping?.scalars ?? [:]
+                scalars.merge(plateau?.scalars ?? [:]) { $1 }
+                let checkpoint = Checkpoint(
+                    step: step, epoch: epoch, stepInEpoch: stepInEpoch, worldSize: worldSize, seed: config.seed, config: config.yaml,
+                    parameters: model.store.parameters.map { ($0.name, $0.shape, model.store.value($0).toArray()) },
+                    optimizer: config.optimizer, optimizerStepCount: optimizer.stepCount,
+                    optimizerState: optimizer.state.map { ($0.name, Array($0.values.buffer)) }, scalars: scalars)
+                try checkpoints.save(checkpoint, keepLast: config.checkpointKeepLast)
+                console.print0("checkpoint: \(checkpoints.file(step: step))")
+            }
+            try comm.barrier()   // nobody goes on (or exits) before the checkpoint is complete
         }
         console.print0(model.summary)
         console.print0("data: \(worldSize) rank(s) × batch \(config.batchSize) = global batch \(config.batchSize * worldSize); "
@@ -128,19 +173,22 @@ public final class Trainer {
         }
 
         // ---- the loop
-        var step = 0
+        var step = start.step
+        var next = (epoch: start.epoch, stepInEpoch: start.stepInEpoch)   // where training would go on
         let runStart = monotonicSeconds()
-        epochLoop: for epoch in 0..<epochs {
+        epochLoop: for epoch in start.epoch..<max(epochs, start.epoch) {
             let epochStart = monotonicSeconds()
             var epochTally = ClassificationTally()
             var interval = IntervalStats()
-            let stepsThisEpoch = min(stepsPerEpoch, totalSteps - step)   // the last epoch may be cut by max_steps
-            for stepInEpoch in 0..<stepsThisEpoch {
+            let firstStep = epoch == start.epoch ? start.stepInEpoch : 0
+            let stepsThisEpoch = min(stepsPerEpoch, firstStep + totalSteps - step)   // the last epoch may be cut by max_steps
+            for stepInEpoch in firstStep..<max(stepsThisEpoch, firstStep) {
                 // ---- TRAINING STEP BEGIN
                 let t0 = monotonicSeconds()
                 let batch = data.loader.batch(epoch: options.overfitBatches == nil ? epoch : 0, step: stepInEpoch)
                 let t1 = monotonicSeconds()
                 model.store.zeroGradients()
+                model.reseedStochasticLayers(seed: config.seed, rank: rank, step: step)
                 let logits = try model.forward(batch.features, mode: .training) { layer, output in
                     try anomalies?.afterForward(layer, output, step: step)
                 }
@@ -168,6 +216,7 @@ public final class Trainer {
                 // ---- TRAINING STEP END
 
                 step += 1
+                next = stepInEpoch + 1 == stepsPerEpoch ? (epoch + 1, 0) : (epoch, stepInEpoch + 1)
                 epochTally.add(meanLoss: loss, logits: logits.pointer, rows: logits.rowCount, classes: logits.rowLength, labels: batch.labels)
                 interval.add(loss: loss, logits: logits, labels: batch.labels, data: t1 - t0, compute: (t2 - t1) + (t4 - t3),
                              communication: t3 - t2, exposedCommunication: exposedCommunication, total: t4 - t0)
@@ -184,7 +233,11 @@ public final class Trainer {
                 if flags[1] < 0 {
                     summary.stoppedBySignal = Int32(-flags[1])
                     console.print0("stopping after step \(step): \(StopSignal.name(summary.stoppedBySignal)) received")
+                    try saveCheckpoint(step: step, epoch: next.epoch, stepInEpoch: next.stepInEpoch)
                     break epochLoop
+                }
+                if config.checkpointEverySteps > 0, step % config.checkpointEverySteps == 0, next.stepInEpoch > 0 {
+                    try saveCheckpoint(step: step, epoch: next.epoch, stepInEpoch: next.stepInEpoch)   // mid-epoch
                 }
             }
 
@@ -227,6 +280,17 @@ public final class Trainer {
                     break epochLoop
                 }
             }
+
+            // ---- checkpoint at the end of the epoch (after validation and callbacks)
+            let epochComplete = stepsThisEpoch == stepsPerEpoch
+            if epochComplete, config.checkpointEveryEpoch || (config.checkpointEverySteps > 0 && step % config.checkpointEverySteps == 0) {
+                try saveCheckpoint(step: step, epoch: next.epoch, stepInEpoch: next.stepInEpoch)
+            }
+        }
+
+        // ---- a last checkpoint where the run ended, if the loop did not just write one
+        if step != lastCheckpointStep {
+            try saveCheckpoint(step: step, epoch: next.epoch, stepInEpoch: next.stepInEpoch)
         }
 
         // ---- test once at the end (rank 0), unless a signal asked to stop

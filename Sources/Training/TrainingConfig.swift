@@ -156,6 +156,13 @@ public struct TrainingConfig: Equatable, Sendable {
     /// Batch size for validation and test evaluation.
     public var evalBatchSize = 1000
 
+    /// Save a checkpoint every this many steps (0: not by steps).
+    public var checkpointEverySteps = 0
+    /// Save a checkpoint at the end of every epoch.
+    public var checkpointEveryEpoch = true
+    /// How many of the newest checkpoints to keep.
+    public var checkpointKeepLast = 3
+
     /// Gradient all-reduce bucket size in MiB (platform.md: 1–4 MB pieces reduce fastest).
     public var bucketMegabytes: Float = 4
     /// Compare a checksum of the parameters across ranks every this many steps (0: never).
@@ -283,6 +290,12 @@ public struct TrainingConfig: Equatable, Sendable {
         logEvery = try training.int("log_every", default: logEvery, minimum: 1)
         evalBatchSize = try training.int("eval_batch_size", default: evalBatchSize, minimum: 1)
         try training.finish()
+
+        var checkpoint = try root.section("checkpoint")
+        checkpointEverySteps = try checkpoint.int("every_steps", default: checkpointEverySteps, minimum: 0)
+        checkpointEveryEpoch = try checkpoint.bool("every_epoch", default: checkpointEveryEpoch)
+        checkpointKeepLast = try checkpoint.int("keep_last", default: checkpointKeepLast, minimum: 1)
+        try checkpoint.finish()
 
         var distributed = try root.section("distributed")
         bucketMegabytes = try distributed.float("bucket_mb", default: bucketMegabytes, positive: true)
@@ -461,6 +474,8 @@ public struct TrainingConfig: Equatable, Sendable {
         ]
         if let maxSteps { lines.append("  max_steps: \(maxSteps)") }
         lines += ["  log_every: \(logEvery)", "  eval_batch_size: \(evalBatchSize)",
+                  "checkpoint:", "  every_steps: \(checkpointEverySteps)", "  every_epoch: \(checkpointEveryEpoch)",
+                  "  keep_last: \(checkpointKeepLast)",
                   "distributed:", "  bucket_mb: \(bucketMegabytes)", "  checksum_every: \(checksumEvery)"]
         return lines.joined(separator: "\n") + "\n"
     }

@@ -54,6 +54,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Write the final parameters to this HDF5 file (/params/<name>).")
     var saveWeights: String?
 
+    @Flag(help: "Go on from the newest valid checkpoint in --run-dir (a damaged newest one is reported and skipped).")
+    var resume = false
+
+    @Option(help: ArgumentHelp("Go on from this checkpoint file (writes on into --run-dir).", valueName: "checkpoint.h5"))
+    var resumeFrom: String?
+
     // Debug aids (docs/debugging.md)
 
     @Option(help: ArgumentHelp("Run N ranks as threads of this process (debug mode; no mpirun).", valueName: "N"))
@@ -81,6 +87,10 @@ struct TrainCommand: ParsableCommand {
         }
         if simulateRanks != nil && MPIRuntime.launchedByMPI {
             throw ValidationError("--simulate-ranks is the single-process debug mode; do not combine it with mpirun")
+        }
+        if resume && resumeFrom != nil { throw ValidationError("give either --resume or --resume-from, not both") }
+        if (resume || resumeFrom != nil) && runDir == nil {
+            throw ValidationError("--resume and --resume-from need --run-dir (the run to go on writing)")
         }
     }
 
@@ -168,6 +178,7 @@ struct TrainCommand: ParsableCommand {
         options.detectAnomalies = detectAnomalies
         options.printSteps = logEvery != nil
         options.saveWeights = saveWeights
+        options.resume = resumeFrom.map { .file($0) } ?? (resume ? .latest : nil)
         let summary = try Trainer(config: config, options: options, communicator: communicator, console: console).run()
         if let accuracy = summary.testAccuracy { console.print0("test accuracy: \(accuracy)") }
         console.print0("run directory: \(summary.runDirectory)")

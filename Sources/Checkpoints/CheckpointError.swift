@@ -1,0 +1,28 @@
+// Why a checkpoint cannot be used.
+
+/// A checkpoint file that cannot be used, naming the file and the fix.
+public enum CheckpointError: Error, CustomStringConvertible {
+    case unreadable(path: String, reason: String)
+    case notACheckpoint(path: String)
+    case unsupportedVersion(path: String, found: Int, supported: Int)
+    case checksumMismatch(path: String, stored: String, computed: String)
+    case noCheckpoint(directory: String)
+    case doesNotFitModel(path: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason):
+            return "checkpoint \(path) cannot be read: \(reason)"
+        case .notACheckpoint(let path):
+            return "\(path) is not a swiftddp checkpoint (its format attribute is not \"\(Checkpoint.format)\")"
+        case .unsupportedVersion(let path, let found, let supported):
+            return "checkpoint \(path) has format version \(found), newer than this build reads (\(supported)); rebuild from a newer commit"
+        case .checksumMismatch(let path, let stored, let computed):
+            return "checkpoint \(path) is damaged: its checksum is \(stored) but its contents hash to \(computed)"
+        case .noCheckpoint(let directory):
+            return "no valid checkpoint in \(directory) to resume from (train without --resume to start afresh)"
+        case .doesNotFitModel(let path, let detail):
+            return "checkpoint \(path) does not fit the configured model: \(detail)"
+        }
+    }
+}

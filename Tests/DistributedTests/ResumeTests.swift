@@ -1,0 +1,81 @@
+// Checkpoints and exact restore: a run stopped after 2.5 epochs and resumed ends with the
+// parameters, optimizer state and validation metrics of a run that never stopped — under real
+// mpirun with 2 ranks, and in the in-process debug mode.
+import Checkpoints
+import Foundation
+import Testing
+import TestSupport
+
+@Suite(.serialized)
+struct ResumeTests {
+    private func workspace() throws -> TemporaryDirectory {
+        let directory = try TemporaryDirectory("resume")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [96, 96])
+        // 2 ranks × batch 8: 12 steps per epoch; 2.5 epochs = step 30, a multiple of log_every
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("data"), epochs: 4, batchSize: 8,
+                                    extra: "training: {batch_size: 8, epochs: 4, log_every: 6}\noptimizer: {type: adam, learning_rate: 0.01}")
+            .replacingOccurrences(of: "training:\n  batch_size: 8\n  epochs: 4\n  log_every: 5\n", with: "")
+            .replacingOccurrences(of: "optimizer:\n  type: sgd\n  learning_rate: 0.1\n  momentum: 0.9\n", with: "")
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    private func run(_ launcher: String, _ arguments: [String]) throws -> CommandResult {
+        if launcher == "mpirun" { return try mpirun(ranks: 2, arguments) }
+        return try runCommand(builtProduct("swiftddp"), arguments + ["--simulate-ranks", "2"])
+    }
+
+    /// The validation records at the end of complete epochs (12 steps each), without their times.
+    private func valRecords(_ path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+            .filter { line in line.contains("\"split\":\"val\"") && ["12", "24", "36", "48"].contains { line.contains("\"step\":\($0),") } }
+            .map { $0.replacingOccurrences(of: #""time":[0-9.e+]+,"#, with: "", options: .regularExpression) }
+    }
+
+    @Test(arguments: ["simulate", "mpirun"])
+    func resumingAfterTwoAndAHalfEpochsEqualsNeverStopping(launcher: String) throws {
+        if launcher == "mpirun" && !mpirunAvailable { return }
+        let directory = try workspace()
+        let train = ["train", "--config", directory.file("config.yaml")]
+        let straight = try run(launcher, train + ["--run-dir", directory.file("straight")])
+        #expect(straight.status == 0, "\(straight.error)")
+        let first = try run(launcher, train + ["--run-dir", directory.file("stopped"), "--max-steps", "30"])
+        #expect(first.status == 0, "\(first.error)")
+        let resumed = try run(launcher, train + ["--run-dir", directory.file("stopped"), "--resume"])
+        #expect(resumed.status == 0, "\(resumed.error)")
+        #expect(resumed.output.contains("resuming from"), "\(resumed.output)")
+
+        // parameters bit for bit (the checksum line) and the optimizer state (the checkpoints' checksums)
+        let checksum = try #require(parameterChecksum(straight.output))
+        #expect(parameterChecksum(resumed.output) == checksum)
+        let a = try Checkpoint.read(path: CheckpointDirectory(path: directory.file("straight/checkpoints")).files()[0])
+        let b = try Checkpoint.read(path: CheckpointDirectory(path: directory.file("stopped/checkpoints")).files()[0])
+        #expect(a.step == 48 && b.step == 48)
+        #expect(a.checksum == b.checksum)
+        #expect(a.optimizerState.map(\.values) == b.optimizerState.map(\.values))
+        // the same validation metrics for every epoch
+        #expect(try valRecords(directory.file("straight/metrics.jsonl")) == valRecords(directory.file("stopped/metrics.jsonl")))
+        #expect(try String(contentsOfFile: directory.file("stopped/metrics.jsonl"), encoding: .utf8).contains("\"split\":\"resume\""))
+    }
+
+    @Test func aDamagedNewestCheckpointIsReportedAndTheOneBeforeIsUsed() throws {
+        let directory = try workspace()
+        let train = ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run")]
+        let first = try run("simulate", train + ["--max-steps", "30"])
+        #expect(first.status == 0, "\(first.error)")
+        let files = CheckpointDirectory(path: directory.file("run/checkpoints")).files()
+        #expect(files.count == 3)   // epochs 1 and 2, and step 30
+        // change one parameter value inside the newest checkpoint: find its raw float bytes
+        let newest = try Checkpoint.read(path: files[0])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: files[0]))
+        let needle = newest.parameters[0].values.prefix(4).withUnsafeBytes { Data($0) }
+        let found = try #require(bytes.range(of: needle), "parameter bytes not found in \(files[0])")
+        bytes[found.lowerBound] ^= 0x01
+        try bytes.write(to: URL(fileURLWithPath: files[0]))
+        #expect(throws: CheckpointError.self) { try Checkpoint.read(path: files[0]) }
+        let resumed = try run("simulate", train + ["--resume"])
+        #expect(resumed.status == 0, "\(resumed.error)")
+        #expect(resumed.output.contains("warning: skipping \(files[0])"), "\(resumed.output)\n\(resumed.error)")
+        #expect(resumed.output.contains("resuming from \(files[1]) at step 24"), "\(resumed.output)")
+    }
+}
