@@ -33,7 +33,7 @@ let package = Package(
 
         // Executables: the CLI and the benchmark
         .executableTarget(name: "swiftddp", dependencies: [
-            "Training", "Data", "CommMPI",
+            "Training", "Data", "CommMPI", "Checkpoints", "NN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Tensors", "NN", "Comm", "CommMPI"]),

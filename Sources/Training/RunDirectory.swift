@@ -28,6 +28,8 @@ public struct RunDirectory: Sendable {
         if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw RunDirectoryError.notADirectory(path) }
             if manager.fileExists(atPath: metricsPath) && !overwrite { throw RunDirectoryError.notEmpty(path) }
+            // a fresh run must never resume from an earlier run's checkpoints later
+            if overwrite { try? manager.removeItem(atPath: path + "/checkpoints") }
         }
         do {
             try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
