@@ -58,24 +58,75 @@ struct ResumeTests {
         #expect(try String(contentsOfFile: directory.file("stopped/metrics.jsonl"), encoding: .utf8).contains("\"split\":\"resume\""))
     }
 
-    @Test func aDamagedNewestCheckpointIsReportedAndTheOneBeforeIsUsed() throws {
+    @Test func damagedCheckpointsAreNamedAndSkipped() throws {
         let directory = try workspace()
         let train = ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run")]
         let first = try run("simulate", train + ["--max-steps", "30"])
         #expect(first.status == 0, "\(first.error)")
         let files = CheckpointDirectory(path: directory.file("run/checkpoints")).files()
-        #expect(files.count == 3)   // epochs 1 and 2, and step 30
-        // change one parameter value inside the newest checkpoint: find its raw float bytes
-        let newest = try Checkpoint.read(path: files[0])
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: files[0]))
-        let needle = newest.parameters[0].values.prefix(4).withUnsafeBytes { Data($0) }
-        let found = try #require(bytes.range(of: needle), "parameter bytes not found in \(files[0])")
+        #expect(files.count == 3)   // steps 30 (where it stopped), 24 and 12 (epoch ends)
+        // the newest is truncated …
+        let newest = try Data(contentsOf: URL(fileURLWithPath: files[0]))
+        try newest.prefix(newest.count / 2).write(to: URL(fileURLWithPath: files[0]))
+        // … and one byte of a parameter value in the next one is flipped
+        let second = try Checkpoint.read(path: files[1])
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: files[1]))
+        let needle = second.parameters[0].values.prefix(4).withUnsafeBytes { Data($0) }
+        let found = try #require(bytes.range(of: needle), "parameter bytes not found in \(files[1])")
         bytes[found.lowerBound] ^= 0x01
-        try bytes.write(to: URL(fileURLWithPath: files[0]))
-        #expect(throws: CheckpointError.self) { try Checkpoint.read(path: files[0]) }
+        try bytes.write(to: URL(fileURLWithPath: files[1]))
+        for file in files.prefix(2) {
+            let error = #expect(throws: CheckpointError.self) { try Checkpoint.read(path: file) }
+            #expect(error?.description.contains(file) == true)
+        }
         let resumed = try run("simulate", train + ["--resume"])
         #expect(resumed.status == 0, "\(resumed.error)")
-        #expect(resumed.output.contains("warning: skipping \(files[0])"), "\(resumed.output)\n\(resumed.error)")
-        #expect(resumed.output.contains("resuming from \(files[1]) at step 24"), "\(resumed.output)")
+        #expect(resumed.output.contains("warning: skipping \(files[0])"), "\(resumed.output)")
+        #expect(resumed.output.contains("warning: skipping \(files[1])") && resumed.output.contains("is damaged"), "\(resumed.output)")
+        #expect(resumed.output.contains("resuming from \(files[2]) at step 12"), "\(resumed.output)")
+    }
+
+    @Test func resumingOnAnotherNumberOfRanksGoesOn() throws {
+        let directory = try workspace()
+        let train = ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run")]
+        #expect(try run("simulate", train + ["--max-steps", "30"]).status == 0)
+        let resumed = try runCommand(builtProduct("swiftddp"), train + ["--resume", "--simulate-ranks", "1"])
+        #expect(resumed.status == 0, "\(resumed.error)")
+        #expect(resumed.output.contains("written by 2 ranks, resumed on 1"), "\(resumed.output)")
+        #expect(resumed.output.contains("test accuracy"))
+    }
+
+    @Test func sigtermToOneRankCheckpointsAndResumingFinishes() throws {
+        guard mpirunAvailable else { return }
+        let directory = try workspace()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: repositoryRoot + "/launch/mpirun.sh")
+        process.arguments = ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run"), "--epochs", "100000"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["RANKS": "2", "SWIFTDDP": builtProduct("swiftddp")]) { $1 }
+        _ = FileManager.default.createFile(atPath: directory.file("out.txt"), contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("out.txt")))
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        // wait until the ranks train, then SIGTERM one rank process (not mpirun)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, ((try? String(contentsOfFile: directory.file("run/metrics.jsonl"), encoding: .utf8)) ?? "").isEmpty {
+            usleep(50_000)
+        }
+        let ranks = try runCommand("/usr/bin/pgrep", ["-f", "swiftddp train --config \(directory.file("config.yaml"))"])
+        let pids = ranks.output.split(separator: "\n").compactMap { Int32($0) }.filter { $0 != process.processIdentifier }
+        let rank = try #require(pids.last, "no rank process found: \(ranks.output)")
+        kill(rank, SIGTERM)
+        process.waitUntilExit()
+        let text = try String(contentsOfFile: directory.file("out.txt"), encoding: .utf8)
+        #expect(process.terminationStatus != 0 && process.terminationStatus != 9, "\(text)")
+        #expect(text.contains("SIGTERM received") && text.contains("checkpoint: "), "\(text)")
+        let saved = try #require(CheckpointDirectory(path: directory.file("run/checkpoints")).files().first)
+        let step = try Checkpoint.read(path: saved).step
+        // resume with the config's 4 epochs: the run finishes
+        let resumed = try mpirun(ranks: 2, ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run"), "--resume"])
+        #expect(resumed.status == 0, "\(resumed.error)")
+        #expect(resumed.output.contains("resuming from \(saved) at step \(step)"), "\(resumed.output)")
+        #expect(resumed.output.contains("test accuracy") || step >= 48, "\(resumed.output)")
     }
 }
