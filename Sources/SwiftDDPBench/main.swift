@@ -12,6 +12,7 @@ let usage = """
     step: one process, training step vs sgemm on the same shapes (OpenBLAS threads T, default 1)
     ddp:  under mpirun (or alone, as 1 rank): global samples/s, exposed all-reduce wait vs the reduction alone;
           --poll off makes Communicator.poll a no-op (an experiment: reductions then advance only in finish)
+    checkpoint [--parameters 100000000] [--reps 3] [--dir D]: save and restore throughput (Adam state included)
     order-check: mpirun -np 2; regression check for the collective-ordering bug fixed in 094a84c (exit 1 if it is back)
     Lines starting with RESULT are for launch/bench.sh.
     """
@@ -35,6 +36,10 @@ do {
                          reduceIterations: try options.int("reduce-iters", 10), noPoll: poll == "off")
     case "order-check":
         try OrderCheck.run()
+    case "checkpoint":
+        let options = try Options(arguments.dropFirst(2), allowed: ["parameters", "reps", "dir"])
+        try CheckpointBench.run(parameters: try options.int("parameters", 100_000_000), repetitions: try options.int("reps", 3),
+                                directory: options.string("dir", NSTemporaryDirectory() + "swiftddp-bench"))
     case "-h", "--help", "help":
         print(usage)
     default:

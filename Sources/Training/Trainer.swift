@@ -146,7 +146,10 @@ public final class Trainer {
             try metrics?.write(record)
         }
         var lastCheckpointStep = start.step
-        func saveCheckpoint(step: Int, epoch: Int, stepInEpoch: Int) throws {
+        let writer = CheckpointWriter(directory: checkpoints, keepLast: config.checkpointKeepLast)
+        /// Rank 0 copies the state and writes it in the background; `waitForDisk` (a signal, the
+        /// end of the run) waits until the file is complete before anyone goes on.
+        func saveCheckpoint(step: Int, epoch: Int, stepInEpoch: Int, waitForDisk: Bool = false) throws {
             lastCheckpointStep = step
             if rank == 0 {
                 var scalars = stopping?.scalars ?? [:]
@@ -156,10 +159,11 @@ public final class Trainer {
                     parameters: model.store.parameters.map { ($0.name, $0.shape, model.store.value($0).toArray()) },
                     optimizer: config.optimizer, optimizerStepCount: optimizer.stepCount,
                     optimizerState: optimizer.state.map { ($0.name, Array($0.values.buffer)) }, scalars: scalars)
-                try checkpoints.save(checkpoint, keepLast: config.checkpointKeepLast)
+                try writer.submit(checkpoint)
+                if waitForDisk { try writer.wait() }
                 console.print0("checkpoint: \(checkpoints.file(step: step))")
             }
-            try comm.barrier()   // nobody goes on (or exits) before the checkpoint is complete
+            if waitForDisk { try comm.barrier() }   // nobody exits before the checkpoint is complete
         }
         console.print0(model.summary)
         console.print0("data: \(worldSize) rank(s) × batch \(config.batchSize) = global batch \(config.batchSize * worldSize); "
@@ -233,7 +237,7 @@ public final class Trainer {
                 if flags[1] < 0 {
                     summary.stoppedBySignal = Int32(-flags[1])
                     console.print0("stopping after step \(step): \(StopSignal.name(summary.stoppedBySignal)) received")
-                    try saveCheckpoint(step: step, epoch: next.epoch, stepInEpoch: next.stepInEpoch)
+                    try saveCheckpoint(step: step, epoch: next.epoch, stepInEpoch: next.stepInEpoch, waitForDisk: true)
                     break epochLoop
                 }
                 if config.checkpointEverySteps > 0, step % config.checkpointEverySteps == 0, next.stepInEpoch > 0 {
@@ -292,6 +296,8 @@ public final class Trainer {
         if step != lastCheckpointStep {
             try saveCheckpoint(step: step, epoch: next.epoch, stepInEpoch: next.stepInEpoch)
         }
+        try writer.wait()
+        try comm.barrier()   // every checkpoint is complete before any rank finishes
 
         // ---- test once at the end (rank 0), unless a signal asked to stop
         summary.steps = step
