@@ -27,6 +27,10 @@ public struct RunOptions: Sendable {
     public var saveWeights: String?
     /// Go on from a checkpoint: the newest valid one in the run directory, or a given file.
     public var resume: ResumeFrom?
+    /// Start a new run from the parameters of this checkpoint or weights file (fine-tuning).
+    public var initFrom: String?
+    /// Parameter-name prefixes (e.g. `layers.0`) whose parameters are not trained.
+    public var freeze: [String] = []
 
     /// Where a resumed run comes from.
     public enum ResumeFrom: Sendable, Equatable {
@@ -103,7 +107,9 @@ public final class Trainer {
         // ---- model: same seed on every rank, and rank 0's values broadcast anyway
         let model = try buildModel(sampleShape: reference.featureShape, numClasses: reference.numClasses, dataPath: reference.path)
         model.initializeParameters(seed: config.seed)
+        if let path = options.initFrom { try initialize(model, from: path) }
         try comm.broadcast(model.store.values.buffer, from: 0)
+        let frozen = try frozenRanges(model)
         let criterion = SoftmaxCrossEntropy(labelSmoothing: config.labelSmoothing)
         let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
         let buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(config.bucketMegabytes * 1_048_576))
@@ -215,7 +221,9 @@ public final class Trainer {
                 let gradientNorm = config.clipNorm.map { model.store.clipGradientNorm(to: $0) }   // the norm before clipping
                     ?? (logging ? model.store.gradientNorm() : 0)
                 let learningRate = schedule(step) * (plateau?.scale ?? 1)
+                let kept = frozen.map { Array(model.store.values.buffer[$0]) }   // frozen layers keep their values
                 optimizer.step(model.store, learningRate: learningRate)
+                for (range, values) in zip(frozen, kept) { _ = UnsafeMutableBufferPointer(rebasing: model.store.values.buffer[range]).update(fromContentsOf: values) }
                 let t4 = monotonicSeconds()
                 // ---- TRAINING STEP END
 

@@ -2,6 +2,7 @@
 // --simulate-ranks, else one process), load the config, run the Trainer, map errors to an exit
 // code, and finalize or abort MPI.
 import ArgumentParser
+import Foundation
 import Comm
 import CommMPI
 import Tensors
@@ -60,6 +61,12 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Go on from this checkpoint file (writes on into --run-dir).", valueName: "checkpoint.h5"))
     var resumeFrom: String?
 
+    @Option(help: ArgumentHelp("Start a new run from the parameters of this checkpoint or weights file (fine-tuning); parameters whose name or size differ keep their initialization.", valueName: "file.h5"))
+    var initFrom: String?
+
+    @Option(help: ArgumentHelp("Do not train the parameters under these comma-separated prefixes, e.g. layers.0,layers.2.", valueName: "prefixes"))
+    var freeze: String?
+
     // Debug aids (docs/debugging.md)
 
     @Option(help: ArgumentHelp("Run N ranks as threads of this process (debug mode; no mpirun).", valueName: "N"))
@@ -89,6 +96,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--simulate-ranks is the single-process debug mode; do not combine it with mpirun")
         }
         if resume && resumeFrom != nil { throw ValidationError("give either --resume or --resume-from, not both") }
+        if initFrom != nil && (resume || resumeFrom != nil) {
+            throw ValidationError("--init-from starts a new run; --resume goes on with an old one: give one of them")
+        }
         if (resume || resumeFrom != nil) && runDir == nil {
             throw ValidationError("--resume and --resume-from need --run-dir (the run to go on writing)")
         }
@@ -179,6 +189,8 @@ struct TrainCommand: ParsableCommand {
         options.printSteps = logEvery != nil
         options.saveWeights = saveWeights
         options.resume = resumeFrom.map { .file($0) } ?? (resume ? .latest : nil)
+        options.initFrom = initFrom
+        options.freeze = freeze.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let summary = try Trainer(config: config, options: options, communicator: communicator, console: console).run()
         if let accuracy = summary.testAccuracy { console.print0("test accuracy: \(accuracy)") }
         console.print0("run directory: \(summary.runDirectory)")

@@ -4,6 +4,7 @@
 import Checkpoints
 import Foundation
 import Testing
+import Training
 import TestSupport
 
 @Suite(.serialized)
@@ -128,5 +129,37 @@ struct ResumeTests {
         #expect(resumed.status == 0, "\(resumed.error)")
         #expect(resumed.output.contains("resuming from \(saved) at step \(step)"), "\(resumed.output)")
         #expect(resumed.output.contains("test accuracy") || step >= 48, "\(resumed.output)")
+    }
+}
+
+struct InitFromTests {
+    @Test func fineTuningLoadsMatchingParametersAndFreezesLayers() throws {
+        let directory = try TemporaryDirectory("init-from")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [120])
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("data"), epochs: 2)
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let base = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("base"),
+                                "--save-weights", directory.file("base.h5"))
+        #expect(base.status == 0, "\(base.error)")
+        let checkpoint = try #require(CheckpointDirectory(path: directory.file("base/checkpoints")).files().first)
+
+        // from the checkpoint, a new head of 4 classes is impossible on 3-class data, so keep
+        // the model and freeze layer 0: its parameters must come out exactly as loaded
+        let tuned = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("tuned"),
+                                 "--init-from", checkpoint, "--freeze", "layers.0", "--save-weights", directory.file("tuned.h5"))
+        #expect(tuned.status == 0, "\(tuned.error)")
+        #expect(tuned.output.contains("init-from \(checkpoint): loaded layers.0.weight, layers.0.bias, layers.2.weight, layers.2.bias"))
+        #expect(tuned.output.contains("frozen: layers.0"))
+        let before = try WeightsFile.read(path: directory.file("base.h5")), after = try WeightsFile.read(path: directory.file("tuned.h5"))
+        #expect(before["layers.0.weight"] == after["layers.0.weight"] && before["layers.0.bias"] == after["layers.0.bias"])
+        #expect(before["layers.2.weight"] != after["layers.2.weight"])
+
+        // from a weights file into a wider model: mismatched parameters keep their initialization
+        let wider = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("wider"),
+                                 "--init-from", directory.file("base.h5"), "--set", "model.layers.0.units=32")
+        #expect(wider.status == 0, "\(wider.error)")
+        #expect(wider.output.contains("kept initialized: layers.0.weight (file has 128 values, model 256)"), "\(wider.output)")
+        let unknown = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("x"), "--freeze", "layers.9")
+        #expect(unknown.status != 0 && unknown.error.contains("--freeze layers.9 names no parameter"))
     }
 }
