@@ -17,6 +17,10 @@ public struct CheckpointDirectory: Sendable {
         return path + "/ckpt-" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits + ".h5"
     }
 
+    /// The checkpoint of the best epoch by the monitored validation metric (`checkpoint.save_best`);
+    /// never deleted by retention and never picked by `--resume`.
+    public var bestFile: String { path + "/best.h5" }
+
     /// Complete checkpoint files, newest (highest step) first. `.partial` files are never listed.
     public func files() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []

@@ -20,14 +20,16 @@ public final class CheckpointWriter: @unchecked Sendable {
         self.keepLast = keepLast
     }
 
-    /// Starts writing `checkpoint` in the background (after the previous write has finished).
+    /// Starts writing `checkpoint` in the background (after the previous write has finished);
+    /// with `alsoAsBest`, it is also written as the directory's `best.h5`.
     /// - Throws: the previous write's error, if it failed.
-    public func submit(_ checkpoint: Checkpoint) throws {
+    public func submit(_ checkpoint: Checkpoint, alsoAsBest: Bool = false) throws {
         try wait()
         done.wait()
         let thread = Thread { [self] in
             do {
                 try directory.save(checkpoint, keepLast: keepLast)
+                if alsoAsBest { try checkpoint.write(to: directory.bestFile) }
             } catch {
                 lock.lock()
                 failure = error

@@ -155,7 +155,8 @@ public final class Trainer {
         let writer = CheckpointWriter(directory: checkpoints, keepLast: config.checkpointKeepLast)
         /// Rank 0 copies the state and writes it in the background; `waitForDisk` (a signal, the
         /// end of the run) waits until the file is complete before anyone goes on.
-        func saveCheckpoint(step: Int, epoch: Int, stepInEpoch: Int, waitForDisk: Bool = false) throws {
+        var bestMonitor = MetricMonitor(monitor: config.checkpointMonitor, mode: "auto", minDelta: 0)
+        func saveCheckpoint(step: Int, epoch: Int, stepInEpoch: Int, waitForDisk: Bool = false, best: Bool = false) throws {
             lastCheckpointStep = step
             if rank == 0 {
                 var scalars = stopping?.scalars ?? [:]
@@ -165,7 +166,7 @@ public final class Trainer {
                     parameters: model.store.parameters.map { ($0.name, $0.shape, model.store.value($0).toArray()) },
                     optimizer: config.optimizer, optimizerStepCount: optimizer.stepCount,
                     optimizerState: optimizer.state.map { ($0.name, Array($0.values.buffer)) }, scalars: scalars)
-                try writer.submit(checkpoint)
+                try writer.submit(checkpoint, alsoAsBest: best)
                 if waitForDisk { try writer.wait() }
                 console.print0("checkpoint: \(checkpoints.file(step: step))")
             }
@@ -295,8 +296,9 @@ public final class Trainer {
 
             // ---- checkpoint at the end of the epoch (after validation and callbacks)
             let epochComplete = stepsThisEpoch == stepsPerEpoch
-            if epochComplete, config.checkpointEveryEpoch || (config.checkpointEverySteps > 0 && step % config.checkpointEverySteps == 0) {
-                try saveCheckpoint(step: step, epoch: next.epoch, stepInEpoch: next.stepInEpoch)
+            let best = rank == 0 && config.checkpointSaveBest && summary.lastValidation.map { bestMonitor.update($0, epoch: epoch + 1) } == true
+            if epochComplete, config.checkpointEveryEpoch || best || (config.checkpointEverySteps > 0 && step % config.checkpointEverySteps == 0) {
+                try saveCheckpoint(step: step, epoch: next.epoch, stepInEpoch: next.stepInEpoch, best: best)
             }
         }
 

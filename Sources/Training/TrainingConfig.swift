@@ -162,6 +162,10 @@ public struct TrainingConfig: Equatable, Sendable {
     public var checkpointEveryEpoch = true
     /// How many of the newest checkpoints to keep.
     public var checkpointKeepLast = 3
+    /// Also keep the epoch-end checkpoint with the best validation metric as `best.h5`.
+    public var checkpointSaveBest = true
+    /// The metric that decides `best.h5`: `val_loss` or `val_accuracy`.
+    public var checkpointMonitor = "val_loss"
 
     /// Gradient all-reduce bucket size in MiB (platform.md: 1–4 MB pieces reduce fastest).
     public var bucketMegabytes: Float = 4
@@ -295,6 +299,8 @@ public struct TrainingConfig: Equatable, Sendable {
         checkpointEverySteps = try checkpoint.int("every_steps", default: checkpointEverySteps, minimum: 0)
         checkpointEveryEpoch = try checkpoint.bool("every_epoch", default: checkpointEveryEpoch)
         checkpointKeepLast = try checkpoint.int("keep_last", default: checkpointKeepLast, minimum: 1)
+        checkpointSaveBest = try checkpoint.bool("save_best", default: checkpointSaveBest)
+        checkpointMonitor = try checkpoint.choice("monitor", default: checkpointMonitor, from: ["val_loss", "val_accuracy"])
         try checkpoint.finish()
 
         var distributed = try root.section("distributed")
@@ -475,7 +481,7 @@ public struct TrainingConfig: Equatable, Sendable {
         if let maxSteps { lines.append("  max_steps: \(maxSteps)") }
         lines += ["  log_every: \(logEvery)", "  eval_batch_size: \(evalBatchSize)",
                   "checkpoint:", "  every_steps: \(checkpointEverySteps)", "  every_epoch: \(checkpointEveryEpoch)",
-                  "  keep_last: \(checkpointKeepLast)",
+                  "  keep_last: \(checkpointKeepLast)", "  save_best: \(checkpointSaveBest)", "  monitor: \(checkpointMonitor)",
                   "distributed:", "  bucket_mb: \(bucketMegabytes)", "  checksum_every: \(checksumEvery)"]
         return lines.joined(separator: "\n") + "\n"
     }

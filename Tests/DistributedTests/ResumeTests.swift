@@ -163,3 +163,24 @@ struct InitFromTests {
         #expect(unknown.status != 0 && unknown.error.contains("--freeze layers.9 names no parameter"))
     }
 }
+
+struct BestCheckpointTests {
+    @Test func bestEpochIsKeptBesideTheLastOnes() throws {
+        let directory = try TemporaryDirectory("best")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [120])
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("data"), epochs: 4, extra: "checkpoint: {keep_last: 1, monitor: val_accuracy}")
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let result = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run"))
+        #expect(result.status == 0, "\(result.error)")
+        let checkpoints = CheckpointDirectory(path: directory.file("run/checkpoints"))
+        #expect(checkpoints.files().count == 1)                       // keep_last 1 …
+        let best = try Checkpoint.read(path: checkpoints.bestFile)   // … and best.h5 beside it
+        // best.h5 is the first epoch with the highest val_accuracy
+        let records = try String(contentsOfFile: directory.file("run/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+            .compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            .filter { $0["split"] as? String == "val" }
+        let accuracies = records.compactMap { $0["accuracy"] as? Double }
+        let bestIndex = try #require(accuracies.firstIndex(of: accuracies.max() ?? 0))
+        #expect(best.step == records[bestIndex]["step"] as? Int)
+    }
+}
