@@ -62,9 +62,10 @@ public struct Checkpoint: Sendable {
     // MARK: - Writing
 
     /// Writes the checkpoint to `path` atomically: a `.partial` file is written, flushed to disk
-    /// (fsync) and renamed, so `path` is either complete or absent.
-    public func write(to path: String) throws {
-        try HDF5File.writeAtomically(path: path) { file in
+    /// (fsync) and renamed, so `path` is either complete or absent. `durable: false` skips the
+    /// fsync (the benchmark's page-cache figure; training always writes durably).
+    public func write(to path: String, durable: Bool = true) throws {
+        try HDF5File.writeAtomically(path: path, durable: durable) { file in
             try file.writeAttribute("format", Checkpoint.format)
             try file.writeAttribute("format_version", Checkpoint.version)
             try file.writeAttribute("step", step)

@@ -79,7 +79,7 @@ public final class HDF5File {
     /// as it was.
     ///
     /// - Throws: whatever `body` throws, or `HDF5Error.call` naming the step that failed.
-    public static func writeAtomically(path: String, _ body: (HDF5File) throws -> Void) throws {
+    public static func writeAtomically(path: String, durable: Bool = true, _ body: (HDF5File) throws -> Void) throws {
         let partial = path + ".partial"
         do {
             let file = try create(path: partial)
@@ -91,7 +91,7 @@ public final class HDF5File {
                 try? file.close()
                 throw error
             }
-            try syncToDisk(partial)
+            if durable { try syncToDisk(partial) }   // durable: false only for measuring the page-cache rate
             guard rename(partial, path) == 0 else {
                 throw HDF5Error.call("rename", file: partial, object: "/",
                                      detail: "cannot rename to \(path): \(String(cString: strerror(errno)))")
