@@ -8,7 +8,8 @@ extension Trainer {
     /// rank, and returns where training goes on. Rank 0 reads the file (the run directory may
     /// exist on its host only) and broadcasts the state.
     func restore(from resume: RunOptions.ResumeFrom, checkpoints: CheckpointDirectory, model: Sequential,
-                 optimizer: any Optimizer, stopping: inout EarlyStopping?, plateau: inout PlateauReduction?)
+                 optimizer: any Optimizer, stopping: inout EarlyStopping?, plateau: inout PlateauReduction?,
+                 bestMonitor: inout MetricMonitor)
         throws -> (step: Int, epoch: Int, stepInEpoch: Int) {
         let comm = communicator
         var header = [Double](repeating: 0, count: 5)   // ok, step, epoch, step in epoch, optimizer steps
@@ -49,6 +50,7 @@ extension Trainer {
             }
             stopping?.restore(checkpoint.scalars)
             plateau?.restore(checkpoint.scalars)
+            bestMonitor.restore(checkpoint.scalars, "checkpoint")
             let note = checkpoint.worldSize == comm.size ? "" : " (written by \(checkpoint.worldSize) ranks, resumed on \(comm.size): the data order from here differs from an uninterrupted run)"
             console.print0("resuming from \(path) at step \(checkpoint.step), epoch \(checkpoint.epoch + 1), step \(checkpoint.stepInEpoch) of that epoch\(note)")
         }

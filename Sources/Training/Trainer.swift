@@ -134,9 +134,10 @@ public final class Trainer {
 
         // ---- resume: rank 0 reads and checks the checkpoint, every rank takes its state
         var start = (step: 0, epoch: 0, stepInEpoch: 0)
+        var bestMonitor = MetricMonitor(monitor: config.checkpointMonitor, mode: "auto", minDelta: 0)   // for best.h5
         if let resume = options.resume {
             let header = try restore(from: resume, checkpoints: checkpoints, model: model, optimizer: optimizer,
-                                     stopping: &stopping, plateau: &plateau)
+                                     stopping: &stopping, plateau: &plateau, bestMonitor: &bestMonitor)
             start = (header.step, header.epoch, header.stepInEpoch)
             // with another world size an epoch has another number of steps: go on at the same
             // epoch and (clamped) position; the global step count continues
@@ -155,12 +156,12 @@ public final class Trainer {
         let writer = CheckpointWriter(directory: checkpoints, keepLast: config.checkpointKeepLast)
         /// Rank 0 copies the state and writes it in the background; `waitForDisk` (a signal, the
         /// end of the run) waits until the file is complete before anyone goes on.
-        var bestMonitor = MetricMonitor(monitor: config.checkpointMonitor, mode: "auto", minDelta: 0)
         func saveCheckpoint(step: Int, epoch: Int, stepInEpoch: Int, waitForDisk: Bool = false, best: Bool = false) throws {
             lastCheckpointStep = step
             if rank == 0 {
                 var scalars = stopping?.scalars ?? [:]
                 scalars.merge(plateau?.scalars ?? [:]) { $1 }
+                scalars.merge(bestMonitor.scalars("checkpoint")) { $1 }
                 let checkpoint = Checkpoint(
                     step: step, epoch: epoch, stepInEpoch: stepInEpoch, worldSize: worldSize, seed: config.seed, config: config.yaml,
                     parameters: model.store.parameters.map { ($0.name, $0.shape, model.store.value($0).toArray()) },
