@@ -29,6 +29,16 @@ enum OptimizerFixture {
     }
 
     /// Parameter values and the gradient of each of three steps, for the hand-computed references.
+    /// Takes the three fixture steps with `optimizer` from `start` and returns the store.
+    static func run(_ optimizer: any Optimizer, lr: Float) -> ParameterStore {
+        let store = store(values: start, gradients: gradients[0])
+        for g in gradients {
+            _ = store.gradients.buffer.update(fromContentsOf: g)
+            optimizer.step(store, learningRate: lr)
+        }
+        return store
+    }
+
     static let start: [Float] = [0.5, -1.25]
     static let gradients: [[Float]] = [[0.3, -0.8], [-0.1, 0.6], [0.25, 0.4]]
 }
@@ -56,14 +66,7 @@ struct AdamTests {
         return p
     }
 
-    private func run(_ adam: Adam, lr: Float) -> ParameterStore {
-        let store = OptimizerFixture.store(values: OptimizerFixture.start, gradients: OptimizerFixture.gradients[0])
-        for g in OptimizerFixture.gradients {
-            _ = store.gradients.buffer.update(fromContentsOf: g)
-            adam.step(store, learningRate: lr)
-        }
-        return store
-    }
+    private func run(_ adam: Adam, lr: Float) -> ParameterStore { OptimizerFixture.run(adam, lr: lr) }
 
     @Test func matchesTheFormulaWithDefaults() {
         let adam = Adam(parameterCount: 2)

@@ -24,14 +24,7 @@ struct RMSpropTests {
         return p
     }
 
-    private func run(_ optimizer: RMSprop, lr: Float) -> ParameterStore {
-        let store = OptimizerFixture.store(values: OptimizerFixture.start, gradients: OptimizerFixture.gradients[0])
-        for g in OptimizerFixture.gradients {
-            _ = store.gradients.buffer.update(fromContentsOf: g)
-            optimizer.step(store, learningRate: lr)
-        }
-        return store
-    }
+    private func run(_ optimizer: RMSprop, lr: Float) -> ParameterStore { OptimizerFixture.run(optimizer, lr: lr) }
 
     @Test func matchesTheFormulaWithDefaults() {
         let rmsprop = RMSprop(parameterCount: 2)
