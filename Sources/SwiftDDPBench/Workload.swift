@@ -28,7 +28,7 @@ final class MLPWorkload {
     let criterion = SoftmaxCrossEntropy()
     let optimizer: SGD
     let buckets: GradientBuckets
-    let progress: BucketProgress
+    let progress: BucketProgress?   // nil for one rank, as in Trainer
     let learningRate: Float = 0.01
     private let batches: [(features: Tensor, labels: [Int32])]
     private var next = 0
@@ -43,7 +43,7 @@ final class MLPWorkload {
         try comm.broadcast(model.store.values.buffer, from: 0)
         optimizer = SGD(parameterCount: model.parameterCount, momentum: 0.9)
         buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(bucketMegabytes * 1_048_576))
-        progress = BucketProgress(buckets: buckets, communicator: comm)
+        progress = comm.size > 1 ? BucketProgress(buckets: buckets, communicator: comm) : nil
         var generator = Generator(seed: seed, keys: [UInt64(comm.rank), 0xBE7C])
         batches = (0..<batchCount).map { _ in
             let features = Tensor(zeros: [MLPWorkload.batchSize, 784])

@@ -113,7 +113,9 @@ public final class Trainer {
         let criterion = SoftmaxCrossEntropy(labelSmoothing: config.labelSmoothing)
         let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
         let buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(config.bucketMegabytes * 1_048_576))
-        let progress = BucketProgress(buckets: buckets, communicator: comm)
+        // progress reports only matter when there is something to reduce; without them Dense
+        // computes its weight gradient as one GEMM instead of blocks
+        let progress = worldSize > 1 ? BucketProgress(buckets: buckets, communicator: comm) : nil
         let anomalies = options.detectAnomalies ? AnomalyCheck(model: model, rank: rank) : nil
         let schedule = config.learningRateSchedule(totalSteps: totalSteps)
         var stopping = config.earlyStopping.map { EarlyStopping(config: $0) }
