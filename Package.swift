@@ -17,6 +17,8 @@ let package = Package(
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Heap-allocation counting for the benchmark (interposes malloc; never linked into swiftddp).
+        .target(name: "CAllocCount"),
 
         // Core libraries
         .target(name: "Tensors", dependencies: ["CBLAS"]),
@@ -36,7 +38,7 @@ let package = Package(
             "Training", "Data", "CommMPI", "Checkpoints", "NN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Tensors", "NN", "Comm", "CommMPI", "Checkpoints"]),
+        .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Tensors", "NN", "Comm", "CommMPI", "Checkpoints", "CAllocCount"]),
 
         // Tests
         .target(name: "TestSupport", dependencies: ["Tensors", "NN", "Data"], path: "Tests/TestSupport"),

@@ -64,6 +64,7 @@ enum StepBench {
         }
 
         let cpu = accounting.shares(jobSeconds: accounting.selfSeconds)
+        let allocations = try Memory.allocationsPerCall(steps) { try workload.step() }
         let n = Double(MLPWorkload.batchSize)
         let ratios = zip(stepTimes, gemmTimes).map { $1 / $0 }   // = step GFLOP/s ÷ GEMM GFLOP/s
         let step = median(stepTimes), gemmSequence = median(gemmTimes)
@@ -81,6 +82,7 @@ enum StepBench {
         print("training GFLOP/s   \(spread(stepTimes.map { flops / $0 / 1e9 }, digits: 1))")
         print("GEMM-only sequence \(spread(gemmTimes, scale: 1e3, digits: 3)) ms = \(spread(gemmTimes.map { flops / $0 / 1e9 }, digits: 1)) GFLOP/s")
         print("ratio training/GEMM \(spread(ratios, scale: 100, digits: 1)) %  (target ≥ 85 %)")
+        print("heap allocations per step \(fmt(allocations, 2)) (training thread; target 0); peak resident \(fmt(Memory.peakResidentMegabytes, 1)) MiB")
         print("")
         print("GEMM calls alone (each timed separately):")
         for (index, c) in GemmSequence.calls.enumerated() {
@@ -143,6 +145,8 @@ enum StepBench {
         result.add("gemm_seq_ms", gemmSequence * 1e3)
         result.add("gemm_gflops", flops / gemmSequence / 1e9)
         result.add("ratio_pct", 100 * median(ratios))
+        result.add("allocs_per_step", allocations)
+        result.add("peak_rss_mb", Memory.peakResidentMegabytes)
         result.add("gemm_calls_us", callSum * 1e6)
         result.add("timed_step_us", total * 1e6)
         result.add("zero_us", phase(Phase.zeroGradients) * 1e6)
