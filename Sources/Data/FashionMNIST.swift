@@ -85,7 +85,7 @@ public struct FashionMNISTPreparer: Sendable {
             let path = (output as NSString).appendingPathComponent(name)
             progress("writing \(path) (\(rows.count) samples)")
             var shardMetadata = metadata(images, split, index, count)
-            (shardMetadata.mean, shardMetadata.std) = (statistics?.mean, statistics?.std)
+            (shardMetadata.mean, shardMetadata.std) = (statistics.map { [$0.mean] }, statistics.map { [$0.std] })
             try writeShard(path, images, labels, rows, metadata: shardMetadata)
             summary.files.append(.init(path: path, split: split, sampleCount: rows.count))
         }
