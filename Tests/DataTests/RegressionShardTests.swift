@@ -49,6 +49,10 @@ import Testing
         let shard = try DatasetShard.load(path: path)
         #expect(shard.targets?.shape == [4, 1] && shard.targets?.toArray() == [0, 1, 2, 3])
         #expect(shard.features.toArray() == [0, 1, 10, 11, 20, 21, 30, 31])   // no mean/std: unchanged
+        // inspect summarizes the targets: mean 1.5, population std √1.25, range 0…3
+        let report = try describeHDF5File(path: path)
+        #expect(report.contains("swiftddp dataset: 4 samples, 1 regression target(s)"), "\(report)")
+        #expect(report.contains("  y                1.5       1.118           0           3"), "\(report)")
     }
 
     @Test func classificationFilesWithoutTaskStayClassification() throws {
