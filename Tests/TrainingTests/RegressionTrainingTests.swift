@@ -1,6 +1,7 @@
 // Training with the regression losses and binary cross-entropy, in process: the records carry the
 // task's metrics, and a loss that does not fit the data is refused naming the key and the file.
 import Comm
+import Data
 import Foundation
 import Testing
 import TestSupport
@@ -58,6 +59,22 @@ struct RegressionTrainingTests {
         let summary = try train(directory, yaml)
         #expect((summary.testAccuracy ?? 0) > 0.9, "test accuracy \(String(describing: summary.testAccuracy))")
         #expect(try records(directory).last?["accuracy"] is Double)
+    }
+
+    @Test func binaryCrossEntropyLearnsSeveralYesNoTargets() throws {
+        // multi-label: two outputs, each "is the linear target above 3" for its own weights
+        let directory = try TemporaryDirectory("bce-multi")
+        let data = directory.file("data")
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        for (name, count, seed) in [("train-00000-of-00001.h5", 320, UInt64(1)), ("val.h5", 80, 100), ("test.h5", 80, 200)] {
+            let (values, targets) = TinyDatasets.linear(count: count, targets: 2, seed: seed)
+            try DatasetShard.write(path: "\(data)/\(name)", features: values, targets: targets.map { $0 > 3 ? 1 : 0 }, targetsPerSample: 2,
+                                   metadata: DatasetMetadata(numClasses: 1, featureShape: [4], scale: 1))
+        }
+        let summary = try train(directory, TinyDatasets.regressionConfig(dataDirectory: data, targets: 2, loss: "binary_cross_entropy", epochs: 4))
+        #expect((summary.testAccuracy ?? 0) > 0.9, "test accuracy \(String(describing: summary.testAccuracy))")
+        let test = try #require(try records(directory).last)
+        #expect(test["accuracy"] is Double && test["r2"] == nil)
     }
 
     @Test func lossThatDoesNotFitTheDataIsNamed() throws {
