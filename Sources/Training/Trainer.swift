@@ -263,7 +263,7 @@ public final class Trainer {
             if let validation = data.validation {
                 let tally = evaluate(model, loss: criterion, on: validation, batchSize: config.evalBatchSize)
                 try metrics?.write(evaluationRecord(split: "val", tally: tally, step: step, epoch: epoch + 1))
-                summary.validationAccuracy = tally.accuracy
+                summary.validationAccuracy = tally.reportsAccuracy ? tally.accuracy : nil
                 summary.lastValidation = (loss: tally.loss, accuracy: tally.accuracy)
                 line += " | val_loss \(fixed(tally.loss, 4)) | \(tally.summary("val_"))"
             }
