@@ -8,6 +8,12 @@ missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
+# scikit-learn (PyPI): datasets/make-diabetes-csv.py reads the diabetes data bundled in its wheel.
+if command -v python3 >/dev/null && ! python3 -c "import sklearn" 2>/dev/null; then
+    echo "install-deps: pip install scikit-learn"
+    python3 -m pip install --quiet scikit-learn
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
     echo "install-deps: all packages present"
     exit 0

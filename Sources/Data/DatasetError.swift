@@ -13,14 +13,16 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case lengthMismatch(file: String, featuresKey: String, featureRows: Int, labelsKey: String, labelRows: Int)
     /// The features dataset is not (N, D…) with at least 2 dimensions.
     case featureRank(file: String, key: String, shape: [Int])
-    /// The labels dataset is not (N) or (N, 1).
-    case labelShape(file: String, key: String, shape: [Int])
+    /// The labels dataset is not (N) or (N, 1) (classification), or (N) or (N, K) (regression).
+    case labelShape(file: String, key: String, shape: [Int], task: DatasetTask)
     /// A dataset's element type cannot be used (e.g. strings as features).
     case unsupportedType(file: String, key: String, found: String, expected: String)
     /// A label is outside 0..<numClasses; `row` is its row in the file.
     case labelOutOfRange(file: String, key: String, row: Int, label: Int, numClasses: Int)
     /// A floating-point label is not a whole number.
     case nonIntegerLabel(file: String, key: String, row: Int, value: Double)
+    /// A regression target is NaN or infinite; `row` is its row in the file.
+    case nonFiniteTarget(file: String, key: String, row: Int, value: Double)
     /// There is no `num_classes` attribute and labels of `type` do not allow inferring it.
     case cannotInferClasses(file: String, key: String, type: String)
     /// An attribute is present but unusable.
@@ -59,15 +61,21 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case let .featureRank(file, key, shape):
             return "\(file): \(key) has shape \(shape) but features must be (N, D…) with at least 2 dimensions "
                 + "(reshape a flat array to (N, 1))"
-        case let .labelShape(file, key, shape):
-            return "\(file): \(key) has shape \(shape) but labels must be (N) or (N, 1) class ids"
+        case let .labelShape(file, key, shape, task):
+            return task == .regression
+                ? "\(file): \(key) has shape \(shape) but regression targets must be (N) or (N, K) with K ≥ 1"
+                : "\(file): \(key) has shape \(shape) but labels must be (N) or (N, 1) class ids "
+                    + "(float targets of shape (N, K) need the attribute task = \"regression\")"
         case let .unsupportedType(file, key, found, expected):
             return "\(file): \(key) holds \(found) but \(expected) is required"
         case let .labelOutOfRange(file, key, row, label, numClasses):
             return "\(file): \(key) row \(row) is \(label), outside 0..<\(numClasses) "
                 + "(check the num_classes attribute and that labels count from 0)"
         case let .nonIntegerLabel(file, key, row, value):
-            return "\(file): \(key) row \(row) is \(value), not a whole-number class id"
+            return "\(file): \(key) row \(row) is \(value), not a whole-number class id "
+                + "(float targets need the attribute task = \"regression\")"
+        case let .nonFiniteTarget(file, key, row, value):
+            return "\(file): \(key) row \(row) is \(value); regression targets must be finite"
         case let .cannotInferClasses(file, key, type):
             return "\(file) has no num_classes attribute and \(key) holds \(type) values, "
                 + "so the class count cannot be inferred (add a num_classes attribute)"

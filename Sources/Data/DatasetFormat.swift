@@ -2,8 +2,9 @@
 
 /// Constant names of the dataset format: dataset keys, attribute names and file names.
 ///
-/// A shard file holds `/features` (N, D…) uint8 or float32, `/labels` (N) int32, and root
-/// attributes describing them; `datasets/README.md` documents each one.
+/// A shard file holds `/features` (N, D…) uint8 or float32, `/labels` — (N) int32 class ids, or
+/// float32 targets (N) or (N, K) when the `task` attribute is `regression` — and root attributes
+/// describing them; `datasets/README.md` documents each one.
 public enum DatasetFormat {
     /// The value of the root `format` attribute.
     public static let name = "swiftddp-dataset"
@@ -11,7 +12,7 @@ public enum DatasetFormat {
     public static let version = 1
     /// The default features dataset, read as (N, D) floats.
     public static let featuresKey = "features"
-    /// The default labels dataset, integer class ids (N).
+    /// The default labels dataset: integer class ids (N), or float targets (N) or (N, K).
     public static let labelsKey = "labels"
 
     /// Attribute names; all on the root group, and `scale` also on the features dataset.
@@ -20,18 +21,26 @@ public enum DatasetFormat {
         public static let format = "format"
         /// Integer format version, currently 1.
         public static let formatVersion = "format_version"
+        /// `"classification"` (the default when absent) or `"regression"`.
+        public static let task = "task"
         /// Integer number of classes K; labels lie in 0..<K.
         public static let numClasses = "num_classes"
+        /// Integer number of float targets K per sample (regression).
+        public static let numTargets = "num_targets"
         /// Integer array, the shape of one sample (e.g. [1, 28, 28]); its product is D.
         public static let featureShape = "feature_shape"
         /// Float multiplied into the features on load (1/255 for uint8 pixels).
         public static let scale = "scale"
-        /// Optional float subtracted from the scaled features on load.
+        /// Optional float (or one float per feature) subtracted from the scaled features on load.
         public static let mean = "mean"
-        /// Optional float, > 0, that the scaled, centred features are divided by on load.
+        /// Optional float (or one per feature), > 0, that the scaled, centred features are divided by on load.
         public static let std = "std"
         /// String array of K class names.
         public static let classNames = "class_names"
+        /// String array of D feature names (tabular data).
+        public static let featureNames = "feature_names"
+        /// String array of K target names (regression).
+        public static let targetNames = "target_names"
         /// String describing where the data came from.
         public static let source = "source"
         /// `"train"`, `"val"` or `"test"`.
@@ -69,9 +78,19 @@ public enum DatasetSplit: String, Sendable, CaseIterable {
     case test
 }
 
+/// What a shard's labels are: class ids, or float targets.
+public enum DatasetTask: String, Sendable, CaseIterable {
+    /// `/labels` holds integer class ids (N) in 0..<`num_classes`.
+    case classification
+    /// `/labels` holds float targets (N) or (N, K).
+    case regression
+}
+
 /// What a shard file records about its samples besides the samples themselves.
 public struct DatasetMetadata: Sendable, Equatable {
-    /// The number of classes K; every label lies in 0..<K.
+    /// Class ids or float targets; the regression writer sets `.regression` itself.
+    public var task: DatasetTask = .classification
+    /// The number of classes K; every label lies in 0..<K (classification only).
     public var numClasses: Int
     /// The shape of one sample, e.g. [1, 28, 28]; its product is the row length D.
     public var featureShape: [Int]
@@ -87,16 +106,21 @@ public struct DatasetMetadata: Sendable, Equatable {
     public var shardIndex: Int
     /// How many shards the split has.
     public var shardCount: Int
-    /// Subtracted from the scaled features on load, or `nil` to store no `mean`.
-    public var mean: Float?
-    /// Divides the scaled, centred features on load, or `nil` to store no `std`.
-    public var std: Float?
+    /// Subtracted from the scaled features on load: one value for every feature, or one per
+    /// feature (D values); `nil` stores no `mean`.
+    public var mean: [Float]?
+    /// Divides the scaled, centred features on load: one value, or D; `nil` stores no `std`.
+    public var std: [Float]?
+    /// One name per feature (D), or empty.
+    public var featureNames: [String] = []
+    /// One name per regression target (K), or empty.
+    public var targetNames: [String] = []
 
     /// Metadata for one shard; `scale` defaults to 1/255, right for uint8 pixels.
     public init(
         numClasses: Int, featureShape: [Int], scale: Float = 1.0 / 255.0, classNames: [String] = [],
         source: String = "", split: DatasetSplit = .train, shardIndex: Int = 0, shardCount: Int = 1,
-        mean: Float? = nil, std: Float? = nil
+        mean: [Float]? = nil, std: [Float]? = nil
     ) {
         self.numClasses = numClasses
         self.featureShape = featureShape

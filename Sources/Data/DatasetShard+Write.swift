@@ -37,13 +37,29 @@ extension DatasetShard {
         }
     }
 
-    /// Validates, then writes `/features` with `writeFeatures(file, shape)` and the rest, atomically.
-    private static func writeShard(path: String, featureCount: Int, labels: [Int32], metadata: DatasetMetadata,
-                                   writeFeatures: (HDF5File, [Int]) throws -> Void) throws {
-        let shape = try validate(path: path, featureCount: featureCount, labels: labels, metadata: metadata)
+    /// Writes a regression shard, atomically: float32 features (N, D) and float32 `targets`, N·K
+    /// values stored as `/labels` (N) when K = 1 and (N, K) otherwise, with `task` = `regression`
+    /// and `num_targets` = K. `metadata.numClasses` and `classNames` are not used.
+    ///
+    /// - Precondition: `features.count` is N·D and `targets.count` is N·`targetsPerSample`;
+    ///   `metadata.targetNames` is empty or has K names.
+    /// - Throws: `HDF5Error` if writing fails.
+    public static func write(
+        path: String, features: [Float], targets: [Float], targetsPerSample: Int, metadata: DatasetMetadata
+    ) throws {
+        var metadata = metadata
+        metadata.task = .regression
+        let k = targetsPerSample
+        precondition(k >= 1 && targets.count % k == 0, "DatasetShard.write: \(targets.count) targets in rows of \(k) for \(path)")
+        precondition(metadata.targetNames.isEmpty || metadata.targetNames.count == k,
+                     "DatasetShard.write: \(metadata.targetNames.count) target names for \(k) targets")
+        let rows = targets.count / k
+        let shape = try validate(path: path, featureCount: features.count, rows: rows, labels: [], metadata: metadata)
         try HDF5File.writeAtomically(path: path) { file in
-            try writeFeatures(file, shape)
-            try writeRest(file, labels: labels, metadata: metadata)
+            try file.write(features, shape: shape, to: "/" + DatasetFormat.featuresKey)
+            try file.write(targets, shape: k == 1 ? [rows] : [rows, k], to: "/" + DatasetFormat.labelsKey)
+            try file.writeAttribute(DatasetFormat.Attribute.numTargets, k)
+            try writeAttributes(file, metadata: metadata)
         }
     }
 
@@ -52,17 +68,40 @@ extension DatasetShard {
         try features.withUnsafeBufferPointer { try write(path: path, features: $0, labels: labels, metadata: metadata) }
     }
 
-    /// Checks the arguments and returns the features dataset's (N, D) shape.
+    /// Validates, then writes `/features` with `writeFeatures(file, shape)` and the rest, atomically.
+    private static func writeShard(path: String, featureCount: Int, labels: [Int32], metadata: DatasetMetadata,
+                                   writeFeatures: (HDF5File, [Int]) throws -> Void) throws {
+        var metadata = metadata
+        metadata.task = .classification
+        let shape = try validate(path: path, featureCount: featureCount, rows: labels.count, labels: labels, metadata: metadata)
+        try HDF5File.writeAtomically(path: path) { file in
+            try writeFeatures(file, shape)
+            try file.write(labels, shape: [labels.count], to: "/" + DatasetFormat.labelsKey)
+            try file.writeAttribute(DatasetFormat.Attribute.numClasses, metadata.numClasses)
+            if !metadata.classNames.isEmpty { try file.writeAttribute(DatasetFormat.Attribute.classNames, metadata.classNames) }
+            try writeAttributes(file, metadata: metadata)
+        }
+    }
+
+    /// Checks the arguments and returns the features dataset's (N, D) shape; `labels` are checked
+    /// for a classification shard.
     private static func validate(
-        path: String, featureCount: Int, labels: [Int32], metadata: DatasetMetadata
+        path: String, featureCount: Int, rows: Int, labels: [Int32], metadata: DatasetMetadata
     ) throws -> [Int] {
         let rowLength = metadata.featureShape.reduce(1, *)
         precondition(!metadata.featureShape.isEmpty && rowLength > 0,
                      "DatasetShard.write: feature shape \(metadata.featureShape) for \(path)")
-        precondition(featureCount == labels.count * rowLength,
-                     "DatasetShard.write: \(featureCount) feature values for \(labels.count) rows of \(rowLength)")
-        precondition(metadata.std.map { $0 > 0 && $0.isFinite } ?? true,
-                     "DatasetShard.write: std must be positive, got \(metadata.std ?? 0)")
+        precondition(featureCount == rows * rowLength,
+                     "DatasetShard.write: \(featureCount) feature values for \(rows) rows of \(rowLength)")
+        for (name, values) in [("mean", metadata.mean), ("std", metadata.std)] {
+            precondition(values.map { $0.count == 1 || $0.count == rowLength } ?? true,
+                         "DatasetShard.write: \(values?.count ?? 0) \(name) values for \(rowLength) features")
+        }
+        precondition(metadata.std.map { $0.allSatisfy { $0 > 0 && $0.isFinite } } ?? true,
+                     "DatasetShard.write: std must be positive, got \(metadata.std ?? [])")
+        precondition(metadata.featureNames.isEmpty || metadata.featureNames.count == rowLength,
+                     "DatasetShard.write: \(metadata.featureNames.count) feature names for \(rowLength) features")
+        guard metadata.task == .classification else { return [rows, rowLength] }
         precondition(metadata.numClasses >= 1, "DatasetShard.write: numClasses \(metadata.numClasses) for \(path)")
         precondition(metadata.classNames.isEmpty || metadata.classNames.count == metadata.numClasses,
                      "DatasetShard.write: \(metadata.classNames.count) class names for \(metadata.numClasses) classes")
@@ -70,22 +109,25 @@ extension DatasetShard {
             throw DatasetError.labelOutOfRange(file: path, key: DatasetFormat.labelsKey, row: bad,
                                                label: Int(labels[bad]), numClasses: metadata.numClasses)
         }
-        return [labels.count, rowLength]
+        return [rows, rowLength]
     }
 
-    /// Writes `/labels`, the features' `scale` and the root attributes.
-    private static func writeRest(_ file: HDF5File, labels: [Int32], metadata: DatasetMetadata) throws {
+    /// Writes the features' `scale` and the root attributes every shard has.
+    private static func writeAttributes(_ file: HDF5File, metadata: DatasetMetadata) throws {
         let names = DatasetFormat.Attribute.self
         try file.writeAttribute(names.scale, metadata.scale, on: "/" + DatasetFormat.featuresKey)
-        try file.write(labels, shape: [labels.count], to: "/" + DatasetFormat.labelsKey)
         try file.writeAttribute(names.format, DatasetFormat.name)
         try file.writeAttribute(names.formatVersion, DatasetFormat.version)
-        try file.writeAttribute(names.numClasses, metadata.numClasses)
+        try file.writeAttribute(names.task, metadata.task.rawValue)
         try file.writeAttribute(names.featureShape, metadata.featureShape)
         try file.writeAttribute(names.scale, metadata.scale)
-        if let mean = metadata.mean { try file.writeAttribute(names.mean, mean) }
-        if let std = metadata.std { try file.writeAttribute(names.std, std) }
-        if !metadata.classNames.isEmpty { try file.writeAttribute(names.classNames, metadata.classNames) }
+        // one value is stored as a scalar, D values (one per feature) as an array
+        for (name, values) in [(names.mean, metadata.mean), (names.std, metadata.std)] {
+            guard let values else { continue }
+            if values.count == 1 { try file.writeAttribute(name, values[0]) } else { try file.writeAttribute(name, values) }
+        }
+        if !metadata.featureNames.isEmpty { try file.writeAttribute(names.featureNames, metadata.featureNames) }
+        if !metadata.targetNames.isEmpty { try file.writeAttribute(names.targetNames, metadata.targetNames) }
         try file.writeAttribute(names.source, metadata.source)
         try file.writeAttribute(names.split, metadata.split.rawValue)
         try file.writeAttribute(names.shardIndex, metadata.shardIndex)

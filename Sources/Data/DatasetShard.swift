@@ -2,21 +2,29 @@
 import Foundation
 import Tensors
 
-/// The samples of one shard file: features as an (N, D) float tensor, already normalized, and labels.
+/// The samples of one shard file: features as an (N, D) float tensor, already normalized, and
+/// either class labels (classification) or float targets (regression).
 ///
 /// ```swift
 /// let shard = try DatasetShard.load(path: "data/fmnist/train-00000-of-00002.h5")
 /// shard.features.shape   // [27500, 784], values in [0, 1]
 /// shard.labels[0]        // a class id in 0..<shard.numClasses
+/// let table = try DatasetShard.load(path: "data/diabetes/val.h5")
+/// table.task             // .regression
+/// table.targets?.shape   // [44, 1]
 /// ```
 public struct DatasetShard: Sendable {
     /// The file the samples came from (empty for shards built in memory).
     public let path: String
     /// (N, D) float32, with the file's `scale` (and `mean`, `std` if present) already applied.
     public let features: Tensor
-    /// N class ids, each in 0..<numClasses.
+    /// Class ids (classification) or float targets (regression).
+    public let task: DatasetTask
+    /// N class ids, each in 0..<numClasses; empty for regression.
     public let labels: [Int32]
-    /// The number of classes K.
+    /// (N, K) float targets for regression, `nil` for classification.
+    public let targets: Tensor?
+    /// The number of classes K; 0 for regression.
     public let numClasses: Int
     /// The shape of one sample, e.g. [1, 28, 28]; its product is D.
     public let featureShape: [Int]
@@ -24,9 +32,12 @@ public struct DatasetShard: Sendable {
     public let classNames: [String]
 
     /// The number of samples N.
-    public var count: Int { labels.count }
+    public var count: Int { features.rowCount }
 
-    /// A shard built in memory (tests, synthetic data).
+    /// The number of float targets K per sample; 0 for classification.
+    public var numTargets: Int { targets?.rowLength ?? 0 }
+
+    /// A classification shard built in memory (tests, synthetic data).
     ///
     /// - Precondition: `features` is (N, D) with N = `labels.count`, `featureShape`'s product is D,
     ///   and `classNames` is empty or has `numClasses` names.
@@ -42,24 +53,49 @@ public struct DatasetShard: Sendable {
         precondition(classNames.isEmpty || classNames.count == numClasses,
                      "DatasetShard: \(classNames.count) class names for \(numClasses) classes")
         self.path = path
+        self.task = .classification
         self.features = features
         self.labels = labels
+        self.targets = nil
         self.numClasses = numClasses
         self.featureShape = sampleShape
         self.classNames = classNames
+    }
+
+    /// A regression shard built in memory: `targets` is (N, K).
+    ///
+    /// - Precondition: `features` is (N, D) and `targets` (N, K) with K ≥ 1; `featureShape`'s product is D.
+    public init(path: String = "", features: Tensor, targets: Tensor, featureShape: [Int]? = nil) {
+        precondition(features.shape.count == 2 && targets.shape.count == 2 && features.rowCount == targets.rowCount
+                     && targets.rowLength >= 1,
+                     "DatasetShard: features \(features.shape) for targets \(targets.shape)")
+        let sampleShape = featureShape ?? [features.rowLength]
+        precondition(sampleShape.reduce(1, *) == features.rowLength,
+                     "DatasetShard: feature shape \(sampleShape) for rows of \(features.rowLength)")
+        self.path = path
+        self.task = .regression
+        self.features = features
+        self.labels = []
+        self.targets = targets
+        self.numClasses = 0
+        self.featureShape = sampleShape
+        self.classNames = []
     }
 
     /// Loads and validates a shard file, or the rows `rows` of it (a hyperslab, nothing else is read).
     ///
     /// Features of any numeric type are converted to float32 by HDF5 while reading, then mapped to
     /// `(x · scale − mean) / std` in one pass. Each of `scale`, `mean` and `std` is the attribute
-    /// of the features dataset, else of the root group, else 1, 0 and 1. Labels of any integer
-    /// type are read as int32; float labels must be whole numbers.
+    /// of the features dataset, else of the root group, else 1, 0 and 1; `mean` and `std` may hold
+    /// one value per feature. With `task` = `classification` (or no `task`, as in files written
+    /// before regression existed), labels of any integer type are read as int32 and float labels
+    /// must be whole numbers. With `task` = `regression`, labels of any numeric type are read as
+    /// float32 targets (N, K), which must be finite.
     ///
     /// - Parameters:
     ///   - path: the HDF5 file.
     ///   - featuresKey: the features dataset, (N, D…) with at least 2 dimensions.
-    ///   - labelsKey: the labels dataset, (N) or (N, 1).
+    ///   - labelsKey: the labels dataset, (N) or (N, 1); for regression (N) or (N, K).
     ///   - rows: the rows to load, or `nil` for all of them.
     /// - Throws: `DatasetError` naming the file and key for every problem found, `HDF5Error` if the
     ///   HDF5 library fails while reading.
@@ -77,6 +113,7 @@ public struct DatasetShard: Sendable {
         }
         defer { try? file.close() }
         try checkFormat(file)
+        let task = try readTask(file)
 
         let featuresName = absolute(featuresKey), labelsName = absolute(labelsKey)
         for (key, name) in [(featuresKey, featuresName), (labelsKey, labelsName)] where !file.exists(name) {
@@ -89,12 +126,12 @@ public struct DatasetShard: Sendable {
             throw DatasetError.unsupportedType(file: path, key: featuresKey, found: featureType.description,
                                                expected: "uint8, float32 or another numeric type")
         }
-        guard labelDims.count == 1 || (labelDims.count == 2 && labelDims[1] == 1) else {
-            throw DatasetError.labelShape(file: path, key: labelsKey, shape: labelDims)
+        guard labelDims.count == 1 || (labelDims.count == 2 && (labelDims[1] == 1 || task == .regression)) else {
+            throw DatasetError.labelShape(file: path, key: labelsKey, shape: labelDims, task: task)
         }
         guard labelType.isNumeric else {
             throw DatasetError.unsupportedType(file: path, key: labelsKey, found: labelType.description,
-                                               expected: "integer class ids (int32, int64, uint8 …)")
+                                               expected: task == .regression ? "float32 targets" : "integer class ids (int32, int64, uint8 …)")
         }
         guard featureDims[0] == labelDims[0] else {
             throw DatasetError.lengthMismatch(file: path, featuresKey: featuresKey, featureRows: featureDims[0],
@@ -107,27 +144,78 @@ public struct DatasetShard: Sendable {
 
         // Labels and attributes first: they are small, so a bad file fails before the big read.
         let rowLength = featureDims.dropFirst().reduce(1, *)
+        let featureShape = try readFeatureShape(file, rowLength: rowLength) ?? Array(featureDims.dropFirst())
+        let (multiplier, offset) = try readNormalization(file, featuresName, rowLength: rowLength)
+        if task == .regression {
+            let targets = try readTargets(file, labelsName, key: labelsKey, shape: labelDims, rows: selected)
+            let features = try readFeatures(file, featuresName, rows: selected, rowLength: rowLength, multiplier, offset)
+            return DatasetShard(path: path, features: features, targets: targets, featureShape: featureShape)
+        }
         let labels = try readLabels(file, labelsName, key: labelsKey, type: labelType, rows: selected)
         let numClasses = try classCount(file, labels, key: labelsKey, type: labelType)
         if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= numClasses }) {
             throw DatasetError.labelOutOfRange(file: path, key: labelsKey, row: selected.lowerBound + bad,
                                                label: Int(labels[bad]), numClasses: numClasses)
         }
-        let featureShape = try readFeatureShape(file, rowLength: rowLength) ?? Array(featureDims.dropFirst())
         let classNames = try readClassNames(file, numClasses: numClasses)
-        let (multiplier, offset) = try readNormalization(file, featuresName)
-
-        // Features: HDF5 converts to float32 straight into the tensor, then one normalizing pass.
-        let features = Tensor(zeros: [selected.count, rowLength])
-        try file.readFloatRows(featuresName, rows: selected, into: features.buffer)
-        if offset != 0 {
-            let x = features.pointer
-            for i in 0..<features.count { x[i] = x[i] * multiplier + offset }
-        } else if multiplier != 1 {
-            Tensors.scale(count: features.count, alpha: multiplier, x: features.pointer)
-        }
+        let features = try readFeatures(file, featuresName, rows: selected, rowLength: rowLength, multiplier, offset)
         return DatasetShard(path: path, features: features, labels: labels, numClasses: numClasses,
                             featureShape: featureShape, classNames: classNames)
+    }
+
+    /// HDF5 converts the features to float32 straight into the tensor, then one normalizing pass
+    /// applies `x ← x · multiplier + offset` (one pair for every feature, or one per feature).
+    private static func readFeatures(
+        _ file: HDF5File, _ name: String, rows: Range<Int>, rowLength: Int, _ multiplier: [Float], _ offset: [Float]
+    ) throws -> Tensor {
+        let features = Tensor(zeros: [rows.count, rowLength])
+        try file.readFloatRows(name, rows: rows, into: features.buffer)
+        let x = features.pointer
+        if multiplier.count > 1 {
+            for row in 0..<rows.count {
+                let values = x + row * rowLength
+                for j in 0..<rowLength { values[j] = values[j] * multiplier[j] + offset[j] }
+            }
+        } else if offset[0] != 0 {
+            let (m, o) = (multiplier[0], offset[0])
+            for i in 0..<features.count { x[i] = x[i] * m + o }
+        } else if multiplier[0] != 1 {
+            Tensors.scale(count: features.count, alpha: multiplier[0], x: x)
+        }
+        return features
+    }
+
+    /// The `task` attribute: classification when absent.
+    private static func readTask(_ file: HDF5File) throws -> DatasetTask {
+        let name = DatasetFormat.Attribute.task
+        guard file.hasAttribute(name) else { return .classification }
+        guard let text = try? file.readStringAttribute(name), let task = DatasetTask(rawValue: text) else {
+            throw DatasetError.badAttribute(file: file.path, name: name, problem: "must be \"classification\" or \"regression\"")
+        }
+        return task
+    }
+
+    /// Regression targets (N) or (N, K) as an (N, K) tensor; every value must be finite, and
+    /// `num_targets`, if present, must be K.
+    private static func readTargets(
+        _ file: HDF5File, _ name: String, key: String, shape: [Int], rows: Range<Int>
+    ) throws -> Tensor {
+        let k = shape.count == 2 ? shape[1] : 1
+        if file.hasAttribute(DatasetFormat.Attribute.numTargets) {
+            let declared = try intAttribute(file, DatasetFormat.Attribute.numTargets)
+            guard declared == k else {
+                throw DatasetError.badAttribute(file: file.path, name: DatasetFormat.Attribute.numTargets,
+                                                problem: "is \(declared) but \(key) has \(k) target(s) per sample (shape \(shape))")
+            }
+        }
+        guard k >= 1 else { throw DatasetError.labelShape(file: file.path, key: key, shape: shape, task: .regression) }
+        let targets = Tensor(zeros: [rows.count, k])
+        try file.readFloatRows(name, rows: rows, into: targets.buffer)
+        if let bad = targets.buffer.firstIndex(where: { !$0.isFinite }) {
+            throw DatasetError.nonFiniteTarget(file: file.path, key: key, row: rows.lowerBound + bad / k,
+                                               value: Double(targets.buffer[bad]))
+        }
+        return targets
     }
 
     /// `features` → `/features`; keys may also be given as absolute paths.
@@ -147,27 +235,34 @@ public struct DatasetShard: Sendable {
         }
     }
 
-    /// The map `x ← x · multiplier + offset` equal to `(x · scale − mean) / std`.
-    private static func readNormalization(_ file: HDF5File, _ featuresName: String) throws -> (Float, Float) {
+    /// The map `x ← x · multiplier + offset` equal to `(x · scale − mean) / std`: one pair, or
+    /// `rowLength` pairs when `mean` or `std` holds one value per feature.
+    private static func readNormalization(_ file: HDF5File, _ featuresName: String, rowLength: Int) throws -> ([Float], [Float]) {
         let names = DatasetFormat.Attribute.self
-        let scale = try readNumber(file, featuresName, names.scale, default: 1, "finite, non-zero") { $0 != 0 }
-        let mean = try readNumber(file, featuresName, names.mean, default: 0, "finite") { _ in true }
-        let std = try readNumber(file, featuresName, names.std, default: 1, "finite, positive") { $0 > 0 }
-        return (Float(scale / std), Float(-mean / std))
+        let scale = try readNumbers(file, featuresName, names.scale, default: 1, "finite, non-zero", perFeature: nil) { $0 != 0 }[0]
+        let mean = try readNumbers(file, featuresName, names.mean, default: 0, "finite", perFeature: rowLength) { _ in true }
+        let std = try readNumbers(file, featuresName, names.std, default: 1, "finite, positive", perFeature: rowLength) { $0 > 0 }
+        let count = max(mean.count, std.count)
+        let multiplier = (0..<count).map { Float(scale / std[min($0, std.count - 1)]) }
+        let offset = (0..<count).map { Float(-mean[min($0, mean.count - 1)] / std[min($0, std.count - 1)]) }
+        return (multiplier, offset)
     }
 
-    /// A number attribute of the features dataset, else of the root, else `default`.
-    private static func readNumber(
+    /// A number attribute of the features dataset, else of the root, else `[default]`: one value,
+    /// or `perFeature` values when that is given.
+    private static func readNumbers(
         _ file: HDF5File, _ featuresName: String, _ name: String, default: Double, _ requirement: String,
-        _ isValid: (Double) -> Bool
-    ) throws -> Double {
+        perFeature: Int?, _ isValid: (Double) -> Bool
+    ) throws -> [Double] {
         let owner = file.hasAttribute(name, on: featuresName) ? featuresName : file.hasAttribute(name) ? "/" : nil
-        guard let owner else { return `default` }
-        guard let value = try? file.readDoubleAttribute(name, of: owner), value.isFinite, isValid(value) else {
+        guard let owner else { return [`default`] }
+        let values = (try? file.readDoubleArrayAttribute(name, of: owner)) ?? []
+        guard values.count == 1 || (values.count == perFeature && values.count > 0), values.allSatisfy({ $0.isFinite && isValid($0) }) else {
             throw DatasetError.badAttribute(file: file.path, name: owner == "/" ? name : "\(name) of \(owner)",
-                                            problem: "must be one \(requirement) number")
+                                            problem: "must be one \(requirement) number"
+                                                + (perFeature.map { " or one per feature (\($0))" } ?? ""))
         }
-        return value
+        return values
     }
 
     private static func readLabels(

@@ -71,7 +71,7 @@ public struct FashionMNISTPreparer: Sendable {
                                              requirement: "at most \(trainCount - validationSize), one sample per shard")
         }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        try checkNoStaleShards()
+        try DatasetDirectory.checkNoStaleShards(in: output, count: shards)
 
         var generator = Generator(seed: seed, keys: [Purpose.split])
         let order = generator.permutation(trainCount)
@@ -85,7 +85,7 @@ public struct FashionMNISTPreparer: Sendable {
             let path = (output as NSString).appendingPathComponent(name)
             progress("writing \(path) (\(rows.count) samples)")
             var shardMetadata = metadata(images, split, index, count)
-            (shardMetadata.mean, shardMetadata.std) = (statistics?.mean, statistics?.std)
+            (shardMetadata.mean, shardMetadata.std) = (statistics.map { [$0.mean] }, statistics.map { [$0.std] })
             try writeShard(path, images, labels, rows, metadata: shardMetadata)
             summary.files.append(.init(path: path, split: split, sampleCount: rows.count))
         }
@@ -158,16 +158,6 @@ public struct FashionMNISTPreparer: Sendable {
             }
         }
         try DatasetShard.write(path: path, features: features, labels: rows.map { labels[$0] }, metadata: metadata)
-    }
-
-    /// Throws if `output` holds numbered training shards that this run would not overwrite.
-    private func checkNoStaleShards() throws {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []
-        let stale = names.filter { name in
-            guard let parsed = DatasetDirectory.parse(name) else { return false }
-            return parsed.count != shards
-        }.sorted()
-        guard stale.isEmpty else { throw DatasetError.staleFiles(directory: output, files: stale) }
     }
 }
 

@@ -24,6 +24,12 @@ extension HDF5File {
         try writeAttribute(name, on: object, shape: [], type: chdf5_native_float(), &stored)
     }
 
+    /// Stores `values` as a 1-D float32 attribute.
+    public func writeAttribute(_ name: String, _ values: [Float], on object: String = "/") throws {
+        var stored = values
+        try writeAttribute(name, on: object, shape: [values.count], type: chdf5_native_float(), &stored)
+    }
+
     /// Stores `value` as a scalar float64 attribute.
     public func writeAttribute(_ name: String, _ value: Double, on object: String = "/") throws {
         var stored = value

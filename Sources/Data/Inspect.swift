@@ -58,18 +58,16 @@ private func datasetSummary(_ file: HDF5File, datasets: [String]) throws -> [Str
     let names = DatasetFormat.Attribute.self
     let isDataset = (try? file.readStringAttribute(names.format)) == DatasetFormat.name
     guard isDataset || datasets.contains(labelsName) else { return nil }
+    if (try? file.readStringAttribute(names.task)) == DatasetTask.regression.rawValue, datasets.contains(labelsName) {
+        return try regressionSummary(file, labelsName)
+    }
     guard datasets.contains(labelsName), try file.datasetInfo(labelsName).elementType.isInteger else {
         return ["swiftddp dataset: no integer \(labelsName) to summarize"]
     }
     let labels = try file.readInt64s(labelsName).values
     let classNames = (try? file.readStringArrayAttribute(names.classNames)) ?? []
     let numClasses = (try? file.readIntAttribute(names.numClasses)) ?? Int((labels.max() ?? -1) + 1)
-    var heading = "\(isDataset ? "swiftddp dataset" : "labels"): \(labels.count) samples, \(numClasses) classes"
-    if let split = try? file.readStringAttribute(names.split) { heading += ", split \(split)" }
-    if let index = try? file.readIntAttribute(names.shardIndex), let count = try? file.readIntAttribute(names.shardCount) {
-        heading += ", shard \(index) of \(count)"
-    }
-    var lines = [heading]
+    var lines = [heading(file, "\(isDataset ? "swiftddp dataset" : "labels"): \(labels.count) samples, \(numClasses) classes")]
 
     var counts = [Int](repeating: 0, count: max(numClasses, 0))
     var outside = 0
@@ -86,6 +84,36 @@ private func datasetSummary(_ file: HDF5File, datasets: [String]) throws -> [Str
             + "  " + String(format: "%5.1f %%", percent))
     }
     if outside > 0 { lines.append("  \(outside) labels outside 0..<\(numClasses)") }
+    return lines
+}
+
+/// `start`, then the file's split and shard position when it records them.
+private func heading(_ file: HDF5File, _ start: String) -> String {
+    let names = DatasetFormat.Attribute.self
+    var text = start
+    if let split = try? file.readStringAttribute(names.split) { text += ", split \(split)" }
+    if let index = try? file.readIntAttribute(names.shardIndex), let count = try? file.readIntAttribute(names.shardCount) {
+        text += ", shard \(index) of \(count)"
+    }
+    return text
+}
+
+/// For regression shards: counts, and the mean, standard deviation and range of each target.
+private func regressionSummary(_ file: HDF5File, _ labelsName: String) throws -> [String] {
+    let names = DatasetFormat.Attribute.self
+    let (values, shape) = try file.readDoubles(labelsName)
+    let rows = shape.first ?? 0, k = shape.count == 2 ? shape[1] : 1
+    let targetNames = (try? file.readStringArrayAttribute(names.targetNames)) ?? []
+    let width = max(targetNames.map(\.count).max() ?? 0, "target 0".count)
+    var lines = [heading(file, "swiftddp dataset: \(rows) samples, \(k) regression target(s)"),
+                 "  " + padded("target", width) + "        mean         std         min         max"]
+    for j in 0..<k where rows > 0 {
+        let column = (0..<rows).map { values[$0 * k + j] }
+        let mean = column.reduce(0, +) / Double(rows)
+        let std = (column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rows)).squareRoot()
+        let numbers = [mean, std, column.min() ?? .nan, column.max() ?? .nan].map { String(format: "%12.4g", $0) }.joined()
+        lines.append("  " + padded(j < targetNames.count ? targetNames[j] : "target \(j)", width) + numbers)
+    }
     return lines
 }
 

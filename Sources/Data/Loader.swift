@@ -2,12 +2,15 @@
 // seed sees the same batches, whatever the world size, and a resumed run needs only the step.
 import Tensors
 
-/// One training batch: features (N, D…) and class labels (N).
+/// One training batch: features (N, D…) and class labels (N) or float targets (N, K).
 public struct Batch {
     /// The features, a view into the loader's buffer, valid until the next `batch` call.
     public let features: Tensor
-    /// The labels.
+    /// The class labels (classification); empty for regression.
     public let labels: [Int32]
+    /// The float targets (N, K) for regression, a view into the loader's buffer valid until the
+    /// next `batch` call; `nil` for classification.
+    public let targets: Tensor?
 }
 
 /// Draws the training batches of one rank from the shards it holds.
@@ -38,6 +41,7 @@ public final class TrainingLoader {
     private var orderEpoch = -1
     private var orders: [[Int]] = []
     private var buffer = Workspace()
+    private var targetBuffer = Workspace()
 
     /// Plans batches of `batchSize` rows over `shards`.
     /// - Throws: `LoaderError` if there are no shards, the batch is smaller than the number of
@@ -48,9 +52,13 @@ public final class TrainingLoader {
             throw LoaderError("batch size \(batchSize) is smaller than the \(shards.count) shards this rank holds; "
                 + "each batch takes at least one row from each shard")
         }
-        let rowLength = shards[0].shard.features.rowLength
+        let (first, rowLength) = (shards[0].shard, shards[0].shard.features.rowLength)
         for (_, shard) in shards where shard.features.rowLength != rowLength {
-            throw LoaderError("\(shard.path) has \(shard.features.rowLength) features per sample but \(shards[0].shard.path) has \(rowLength)")
+            throw LoaderError("\(shard.path) has \(shard.features.rowLength) features per sample but \(first.path) has \(rowLength)")
+        }
+        for (_, shard) in shards where shard.task != first.task || shard.numTargets != first.numTargets {
+            throw LoaderError("\(shard.path) holds \(shard.task.rawValue) data with \(shard.numTargets) target(s) "
+                + "but \(first.path) holds \(first.task.rawValue) data with \(first.numTargets)")
         }
         let parts = (0..<shards.count).map { batchSize / shards.count + ($0 < batchSize % shards.count ? 1 : 0) }
         let steps = zip(shards, parts).map { $0.shard.count / $1 }.min() ?? 0
@@ -74,18 +82,24 @@ public final class TrainingLoader {
         let sampleShape = [batchSize] + Array(shards[0].shard.features.shape.dropFirst())
         let features = buffer.tensor(sampleShape)
         let rowLength = features.rowLength
+        let k = shards[0].shard.numTargets
+        let targets = k > 0 ? targetBuffer.tensor([batchSize, k]) : nil
         var labels: [Int32] = []
-        labels.reserveCapacity(batchSize)
+        labels.reserveCapacity(targets == nil ? batchSize : 0)
         var row = 0
         for (j, (_, shard)) in shards.enumerated() {
             let source = shard.features.pointer
             for i in orders[j][(step * parts[j])..<((step + 1) * parts[j])] {
                 (features.pointer + row * rowLength).update(from: source + i * rowLength, count: rowLength)
-                labels.append(shard.labels[i])
+                if let targets, let values = shard.targets {
+                    (targets.pointer + row * k).update(from: values.pointer + i * k, count: k)
+                } else {
+                    labels.append(shard.labels[i])
+                }
                 row += 1
             }
         }
-        return Batch(features: features, labels: labels)
+        return Batch(features: features, labels: labels, targets: targets)
     }
 
     private func reorder(epoch: Int) {

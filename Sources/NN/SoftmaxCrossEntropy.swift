@@ -12,7 +12,7 @@ import Tensors
 ///
 /// ### References
 /// 1. Szegedy et al., "Rethinking the Inception Architecture", 2015 (label smoothing).
-public final class SoftmaxCrossEntropy {
+public final class SoftmaxCrossEntropy: Loss {
     /// The label smoothing ε in [0, 1).
     public let labelSmoothing: Float
     private var probabilities = Workspace()     // (N, K), kept by forward for backward
@@ -25,7 +25,15 @@ public final class SoftmaxCrossEntropy {
         self.labelSmoothing = labelSmoothing
     }
 
+    public var summary: String { labelSmoothing > 0 ? "SoftmaxCrossEntropy(label_smoothing: \(labelSmoothing))" : "SoftmaxCrossEntropy" }
+
     // MARK: - Forward
+
+    /// Returns the mean loss against class ids (`.classes`); float targets are a misuse.
+    public func forward(_ logits: Tensor, targets: Targets) -> Float {
+        guard case .classes(let labels) = targets else { preconditionFailure("SoftmaxCrossEntropy needs class ids, got float targets") }
+        return forward(logits, labels: labels)
+    }
 
     /// Returns the mean loss over the batch and keeps the probabilities for `backward`.
     public func forward(_ logits: Tensor, labels: [Int32]) -> Float {
@@ -65,7 +73,7 @@ public final class SoftmaxCrossEntropy {
 
     /// Returns `scale` · ∂loss/∂logits, (N, K), for the last `forward`. Data-parallel training
     /// passes `scale` = 1 / ranks, so that summing the ranks' gradients gives their mean.
-    public func backward(scale outerScale: Float = 1) -> Tensor {
+    public func backward(scale outerScale: Float) -> Tensor {
         guard let (p, labels) = saved else { preconditionFailure("SoftmaxCrossEntropy.backward called before forward") }
         let (n, k) = (p.rowCount, p.rowLength)
         let dz = logitGradient.tensor([n, k])

@@ -1,18 +1,24 @@
-// The numbers behind one train record of metrics.jsonl: loss, accuracy and where the time went
-// over the steps since the last record.
+// The numbers behind one train record of metrics.jsonl: loss, the task's metrics and where the
+// time went over the steps since the last record.
 import Foundation
 import Metrics
+import NN
 import Tensors
 
 /// Sums over the steps of one logging interval.
 struct IntervalStats {
-    private var tally = ClassificationTally()
+    private var tally: TaskTally
     private var steps = 0
     private var data = 0.0, compute = 0.0, communication = 0.0, exposed = 0.0, total = 0.0
 
-    mutating func add(loss: Float, logits: Tensor, labels: [Int32], data: Double, compute: Double,
+    /// An empty interval of steps trained with `loss`.
+    init(for loss: any Loss) {
+        tally = TaskTally(for: loss)
+    }
+
+    mutating func add(loss: Float, outputs: Tensor, targets: Targets, data: Double, compute: Double,
                       communication: Double, exposedCommunication: Double, total: Double) {
-        tally.add(meanLoss: loss, logits: logits.pointer, rows: logits.rowCount, classes: logits.rowLength, labels: labels)
+        tally.add(meanLoss: loss, outputs: outputs, targets: targets)
         steps += 1
         self.data += data
         self.compute += compute
@@ -30,7 +36,7 @@ struct IntervalStats {
         record["epoch"] = .integer(epoch)
         record["split"] = .text("train")
         record["loss"] = .number(tally.loss)
-        record["accuracy"] = .number(tally.accuracy)
+        tally.addMetrics(to: &record)
         record["lr"] = .float(learningRate)
         record["grad_norm"] = .float(gradientNorm)
         record["samples_per_sec"] = .number((Double(steps * globalBatch) / total).rounded())
@@ -46,13 +52,16 @@ struct IntervalStats {
 
 extension IntervalStats {
     /// A console line for a train record, llm.c style:
-    /// `step  120/2000 | loss 0.4120 | acc 0.8750 | lr 5.00e-02 | norm 0.93 | 3.1 ms | 41234 samples/s`.
+    /// `step  120/2000 | loss 0.4120 | acc 0.8750 | lr 5.00e-02 | norm 0.93 | 3.1 ms | 41234 samples/s`
+    /// (`mae … | r2 …` in place of `acc` for a regression).
     static func line(_ record: MetricsRecord, totalSteps: Int) -> String {
         func number(_ key: String) -> Double { record[key]?.doubleValue ?? .nan }
         let width = String(totalSteps).count
         let step = String(Int(number("step")))
         return "step \(String(repeating: " ", count: max(0, width - step.count)))\(step)/\(totalSteps)"
-            + " | loss \(fixed(number("loss"), 4)) | acc \(fixed(number("accuracy"), 4)) | lr \(record["lr"]?.description ?? "-")"
+            + " | loss \(fixed(number("loss"), 4)) | "
+            + (record["accuracy"] != nil ? "acc \(fixed(number("accuracy"), 4))" : "mae \(fixed(number("mae"), 4)) | r2 \(fixed(number("r2"), 4))")
+            + " | lr \(record["lr"]?.description ?? "-")"
             + " | norm \(fixed(number("grad_norm"), 3)) | \(fixed(number("step_ms"), 2)) ms"
             + " (compute \(fixed(number("compute_ms"), 2)), comm \(fixed(number("comm_ms"), 2)), data \(fixed(number("data_ms"), 2)))"
             + " | \(Int(number("samples_per_sec"))) samples/s"

@@ -35,19 +35,19 @@ extension Trainer {
                         hasValidation: directory.validation != nil)
     }
 
-    /// Builds the configured layers for samples of `sampleShape` and checks the model's output
-    /// against the number of classes.
-    func buildModel(sampleShape: [Int], numClasses: Int, dataPath: String) throws -> Sequential {
+    /// Builds the configured layers for samples of `sampleShape` and checks that the model gives
+    /// `outputs` values per sample (the loss's requirement, explained by `source`).
+    func buildModel(sampleShape: [Int], outputs: Int, source: String, dataPath: String) throws -> Sequential {
         if let expected = config.inputShape, expected.reduce(1, *) != sampleShape.reduce(1, *) {
             throw TrainingError.modelDoesNotFitData(
                 "model.input_shape is \(expected) but the samples in \(dataPath) have shape \(sampleShape)")
         }
         let model = try Sequential(config.layers.map { $0.makeLayer() }, inputShape: sampleShape)
-        guard model.outputShape == [numClasses] else {
+        guard model.outputShape == [outputs] else {
             let last = config.layers.count - 1
             throw TrainingError.modelDoesNotFitData(
-                "model.layers.\(last) outputs \(model.outputShape) per sample but \(dataPath) has num_classes \(numClasses); "
-                    + "set the last dense layer's units to \(numClasses)")
+                "model.layers.\(last) outputs \(model.outputShape) per sample but \(source); "
+                    + "set the last dense layer's units to \(outputs)")
         }
         return model
     }

@@ -101,16 +101,16 @@ public final class Trainer {
         var epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch
 
         try agree(on: config.yaml, what: "the resolved config (check --set flags and config files)")
-        try agree(on: "\(reference.featureShape) \(reference.numClasses) \(config.featuresKey) \(config.labelsKey)",
-                  what: "the training data's schema (feature shape, number of classes)")
+        try agree(on: "\(reference.featureShape) \(reference.task) \(reference.numClasses) \(reference.numTargets) \(config.featuresKey) \(config.labelsKey)",
+                  what: "the training data's schema (feature shape, task, number of classes or targets)")
 
         // ---- model: same seed on every rank, and rank 0's values broadcast anyway
-        let model = try buildModel(sampleShape: reference.featureShape, numClasses: reference.numClasses, dataPath: reference.path)
+        let (criterion, outputs, outputsSource) = try makeCriterion(fitting: data)   // the loss must fit the labels
+        let model = try buildModel(sampleShape: reference.featureShape, outputs: outputs, source: outputsSource, dataPath: reference.path)
         model.initializeParameters(seed: config.seed)
         if let path = options.initFrom { try initialize(model, from: path) }
         try comm.broadcast(model.store.values.buffer, from: 0)
         let frozen = try frozenRanges(model)
-        let criterion = SoftmaxCrossEntropy(labelSmoothing: config.labelSmoothing)
         let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
         let buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(config.bucketMegabytes * 1_048_576))
         // progress reports only matter when there is something to reduce; without them Dense
@@ -192,8 +192,8 @@ public final class Trainer {
         let runStart = monotonicSeconds()
         epochLoop: for epoch in start.epoch..<max(epochs, start.epoch) {
             let epochStart = monotonicSeconds()
-            var epochTally = ClassificationTally()
-            var interval = IntervalStats()
+            var epochTally = TaskTally(for: criterion)
+            var interval = IntervalStats(for: criterion)
             let firstStep = epoch == start.epoch ? start.stepInEpoch : 0
             let stepsThisEpoch = min(stepsPerEpoch, firstStep + totalSteps - step)   // the last epoch may be cut by max_steps
             for stepInEpoch in firstStep..<max(stepsThisEpoch, firstStep) {
@@ -206,7 +206,7 @@ public final class Trainer {
                 let logits = try model.forward(batch.features, mode: .training) { layer, output in
                     try anomalies?.afterForward(layer, output, step: step)
                 }
-                let loss = criterion.forward(logits, labels: batch.labels)
+                let loss = criterion.forward(logits, targets: batch.lossTargets)
                 // scaled by 1/ranks, so that the all-reduced sum is the mean gradient
                 try model.backward(criterion.backward(scale: 1 / Float(worldSize)), progress: progress) { layer, inputGradient in
                     try anomalies?.afterBackward(layer, inputGradient, step: step)
@@ -233,8 +233,8 @@ public final class Trainer {
 
                 step += 1
                 next = stepInEpoch + 1 == stepsPerEpoch ? (epoch + 1, 0) : (epoch, stepInEpoch + 1)
-                epochTally.add(meanLoss: loss, logits: logits.pointer, rows: logits.rowCount, classes: logits.rowLength, labels: batch.labels)
-                interval.add(loss: loss, logits: logits, labels: batch.labels, data: t1 - t0, compute: (t2 - t1) + (t4 - t3),
+                epochTally.add(meanLoss: loss, outputs: logits, targets: batch.lossTargets)
+                interval.add(loss: loss, outputs: logits, targets: batch.lossTargets, data: t1 - t0, compute: (t2 - t1) + (t4 - t3),
                              communication: t3 - t2, exposedCommunication: exposedCommunication, total: t4 - t0)
                 if config.checksumEvery > 0, step % config.checksumEvery == 0 || step == totalSteps {
                     try compareParameters(model.store, step: step)
@@ -244,7 +244,7 @@ public final class Trainer {
                                                  gradientNorm: gradientNorm, globalBatch: config.batchSize * worldSize)
                     try metrics?.write(record)
                     if options.printSteps { console.print0(IntervalStats.line(record, totalSteps: totalSteps)) }
-                    interval = IntervalStats()
+                    interval = IntervalStats(for: criterion)
                 }
                 if flags[1] < 0 {
                     summary.stoppedBySignal = Int32(-flags[1])
@@ -259,13 +259,13 @@ public final class Trainer {
 
             // ---- validate once per epoch (rank 0)
             let epochSeconds = monotonicSeconds() - epochStart
-            var line = "epoch \(epoch + 1)/\(epochs) | step \(step) | loss \(fixed(epochTally.loss, 4)) | acc \(fixed(epochTally.accuracy, 4))"
+            var line = "epoch \(epoch + 1)/\(epochs) | step \(step) | loss \(fixed(epochTally.loss, 4)) | \(epochTally.summary())"
             if let validation = data.validation {
                 let tally = evaluate(model, loss: criterion, on: validation, batchSize: config.evalBatchSize)
                 try metrics?.write(evaluationRecord(split: "val", tally: tally, step: step, epoch: epoch + 1))
-                summary.validationAccuracy = tally.accuracy
+                summary.validationAccuracy = tally.reportsAccuracy ? tally.accuracy : nil
                 summary.lastValidation = (loss: tally.loss, accuracy: tally.accuracy)
-                line += " | val_loss \(fixed(tally.loss, 4)) | val_acc \(fixed(tally.accuracy, 4))"
+                line += " | val_loss \(fixed(tally.loss, 4)) | \(tally.summary("val_"))"
             }
             line += " | \(fixed(epochSeconds, 1)) s | \(Int(Double(epochTally.count * worldSize) / epochSeconds)) samples/s"
             console.print0(line)
@@ -319,8 +319,8 @@ public final class Trainer {
             let tally = evaluate(model, loss: criterion, on: test, batchSize: config.evalBatchSize)
             try metrics?.write(evaluationRecord(split: "test", tally: tally, step: step, epoch: summary.epochs))
             summary.testLoss = tally.loss
-            summary.testAccuracy = tally.accuracy
-            console.print0("test: loss \(fixed(tally.loss, 4)) | accuracy \(fixed(tally.accuracy, 4)) (\(tally.count) samples)")
+            summary.testAccuracy = tally.reportsAccuracy ? tally.accuracy : nil
+            console.print0("test: loss \(fixed(tally.loss, 4)) | \(tally.summary(accuracyName: "accuracy")) (\(tally.count) samples)")
         }
         metrics?.close()
         summary.parameters = Array(model.store.values.buffer)
@@ -354,13 +354,13 @@ public final class Trainer {
 
     /// Runs the finite-difference check on `batch`; every rank checks its own batch and all
     /// ranks fail together if any rank fails.
-    private func checkGradients(_ model: Sequential, _ criterion: SoftmaxCrossEntropy, _ batch: Batch) throws -> ParameterGradientCheck? {
-        let features = batch.features.copy()
+    private func checkGradients(_ model: Sequential, _ criterion: any Loss, _ batch: Batch) throws -> ParameterGradientCheck? {
+        let (features, targets) = (batch.features.copy(), batch.lossTargets)
         let results = checkModelGradients(model, seed: config.seed,
-                                          lossOf: { criterion.forward(model.forward(features, mode: .training), labels: batch.labels) },
+                                          lossOf: { criterion.forward(model.forward(features, mode: .training), targets: targets) },
                                           computeGradients: {
                                               model.store.zeroGradients()
-                                              _ = criterion.forward(model.forward(features, mode: .training), labels: batch.labels)
+                                              _ = criterion.forward(model.forward(features, mode: .training), targets: targets)
                                               model.backward(criterion.backward())
                                           })
         model.store.zeroGradients()
@@ -382,14 +382,14 @@ public final class Trainer {
         return worst
     }
 
-    private func evaluationRecord(split: String, tally: ClassificationTally, step: Int, epoch: Int) -> MetricsRecord {
+    private func evaluationRecord(split: String, tally: TaskTally, step: Int, epoch: Int) -> MetricsRecord {
         var record = MetricsRecord()
         record["time"] = .number(Date().timeIntervalSince1970)
         record["step"] = .integer(step)
         record["epoch"] = .integer(epoch)
         record["split"] = .text(split)
         record["loss"] = .number(tally.loss)
-        record["accuracy"] = .number(tally.accuracy)
+        tally.addMetrics(to: &record)
         record["samples"] = .integer(tally.count)
         return record
     }

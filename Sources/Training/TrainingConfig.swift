@@ -95,10 +95,12 @@ public struct TrainingConfig: Equatable, Sendable {
     /// The layers, in order.
     public var layers: [LayerConfig] = []
 
-    /// The loss function.
+    /// The loss function: one of `TrainingConfig.losses`.
     public var loss = "softmax_cross_entropy"
     /// Label smoothing ε of the cross-entropy.
     public var labelSmoothing: Float = 0
+    /// The δ of the Huber loss.
+    public var huberDelta: Float = 1
 
     /// The optimizer: sgd, adam, adamw, rmsprop or adagrad.
     public var optimizer = "sgd"
@@ -200,18 +202,7 @@ public struct TrainingConfig: Equatable, Sendable {
         }
         try model.finish()
 
-        switch root.tree("loss") {
-        case .scalar(let text)?: loss = text
-        case nil: break
-        default:
-            var lossSection = try ConfigReader(root.tree("loss"), source: source, path: "loss")
-            loss = try lossSection.string("type", default: loss)
-            labelSmoothing = try lossSection.float("label_smoothing", default: labelSmoothing, range: 0...0.999_999)
-            try lossSection.finish()
-        }
-        guard loss == "softmax_cross_entropy" else {
-            throw root.error("loss", "must be softmax_cross_entropy (the only loss so far), got '\(loss)'")
-        }
+        try readLoss(&root)
 
         var optimizerSection = try root.section("optimizer")
         optimizer = try optimizerSection.choice("type", default: optimizer, from: TrainingConfig.optimizers)
@@ -309,6 +300,7 @@ public struct TrainingConfig: Equatable, Sendable {
         try distributed.finish()
 
         try root.finish()
+        try checkMonitors(source: source)
     }
 
     private static func layer(_ tree: ConfigTree, source: String, path: String) throws -> LayerConfig {
@@ -438,7 +430,7 @@ public struct TrainingConfig: Equatable, Sendable {
         lines.append("  layers:")
         for layer in layers { lines.append("    - " + layer.yaml) }
         lines += [
-            "loss: {type: \(loss), label_smoothing: \(labelSmoothing)}",
+            "loss: \(lossYAML)",
             "optimizer:",
             "  type: \(optimizer)",
             "  learning_rate: \(learningRate)",

@@ -6,7 +6,7 @@ struct PrepareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prepare",
         abstract: "Convert a dataset into SwiftDDP's HDF5 shards.",
-        subcommands: [FashionMNISTCommand.self])
+        subcommands: [FashionMNISTCommand.self, PrepareCSVCommand.self])
 }
 
 struct FashionMNISTCommand: ParsableCommand {

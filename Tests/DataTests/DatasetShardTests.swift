@@ -53,7 +53,7 @@ import Testing
         let directory = TemporaryDirectory()
         let path = directory.file("normalized.h5")
         var metadata = Self.metadata
-        (metadata.scale, metadata.mean, metadata.std) = (0.5, 10, 4)
+        (metadata.scale, metadata.mean, metadata.std) = (0.5, [10], [4])
         try DatasetShard.write(path: path, features: [20, 28, 36, 44] as [UInt8], labels: [1], metadata: metadata)
         #expect(try DatasetShard.load(path: path).features.toArray() == [0, 1, 2, 3])  // (x/2 − 10) / 4
 

@@ -46,6 +46,23 @@ struct MPIRunTests {
         #expect(parameterChecksum(again.output) == checksum)
     }
 
+    @Test func regressionSimulatedRanksEqualMpirunBitForBit() throws {
+        let directory = try TemporaryDirectory("mpi-regression")
+        try TinyDatasets.writeLinearDirectory(directory.file("data"), shardSizes: [96, 96], targets: 2)
+        try TinyDatasets.regressionConfig(dataDirectory: directory.file("data"), targets: 2, loss: "huber", epochs: 2, batchSize: 8)
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let real = try mpirun(ranks: 2, trainArguments(directory, run: "mpi"))
+        #expect(real.status == 0, "\(real.error)")
+        #expect(real.output.contains("val_r2"), "\(real.output)")
+        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", ["--simulate-ranks", "2"]))
+        #expect(simulated.status == 0, "\(simulated.error)")
+        let checksum = try #require(parameterChecksum(real.output), "\(real.output)")
+        #expect(parameterChecksum(simulated.output) == checksum)
+        let metrics = { (run: String) in try String(contentsOfFile: directory.file("\(run)/metrics.jsonl"), encoding: .utf8) }
+        let test = { (text: String) in text.split(separator: "\n").last.map { $0.replacing(/"time":[^,]*,/, with: "") } }
+        #expect(try test(metrics("mpi")) == test(metrics("sim")))   // the same test record: loss, mae, mse, rmse, r2
+    }
+
     @Test func twoRanksMatchOneProcessOnTheSameGlobalBatch() throws {
         // 2 shards: one process with batch 16 takes 8 rows of each shard per step, exactly the
         // union of what two ranks with batch 8 take; only float summation order differs.

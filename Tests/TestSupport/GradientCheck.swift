@@ -82,3 +82,23 @@ public func checkLayerGradients(_ layer: any Layer, inputShape: [Int], batch: In
     }
     return report
 }
+
+/// The largest |analytic − central difference| over the elements of ∂loss/∂outputs.
+///
+/// Runs `loss.forward` and `backward(scale: 1)` once for the analytic gradient, then perturbs
+/// each output by ±`epsilon`; `outputs` is restored afterwards.
+public func lossGradientError(_ loss: any Loss, outputs: Tensor, targets: Targets, epsilon: Float = 1e-2) -> Float {
+    _ = loss.forward(outputs, targets: targets)
+    let analytic = loss.backward().copy()
+    var worst: Float = 0
+    for i in 0..<outputs.count {
+        let saved = outputs.pointer[i]
+        outputs.pointer[i] = saved + epsilon
+        let plus = loss.forward(outputs, targets: targets)
+        outputs.pointer[i] = saved - epsilon
+        let minus = loss.forward(outputs, targets: targets)
+        outputs.pointer[i] = saved
+        worst = max(worst, abs((plus - minus) / (2 * epsilon) - analytic.pointer[i]))
+    }
+    return worst
+}

@@ -48,7 +48,9 @@ struct TrainingConfigTests {
         ("training.epochs=many", "training.epochs", "must be an integer"),
         ("model.layers.1.type=softplus", "model.layers.1.type", "must be one of"),
         ("model.layers.0.init=lecun", "model.layers.0.init", "must be one of"),
-        ("loss=hinge", "loss", "must be softmax_cross_entropy"),
+        ("loss=hinge", "loss", "must be one of softmax_cross_entropy, binary_cross_entropy, mse, mae, huber"),
+        ("loss={type: huber, label_smoothing: 0.1}", "loss.label_smoothing", "is not a known key"),
+        ("loss={type: huber, delta: 0}", "loss.delta", "must be > 0"),
     ])
     func badValuesAreRejectedNamingTheKey(override: String, key: String, message: String) throws {
         let error = #expect(throws: ConfigError.self) {
@@ -56,6 +58,22 @@ struct TrainingConfigTests {
         }
         #expect(error?.key == key, "\(String(describing: error))")
         #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+    }
+
+    @Test func lossTypesAndTheirKeysRoundTrip() throws {
+        for (override, loss, made) in [("loss={type: huber, delta: 2.5}", "huber", "Huber(delta: 2.5)"), ("loss=mse", "mse", "MeanSquaredError"),
+                                       ("loss={type: binary_cross_entropy}", "binary_cross_entropy", "BinaryCrossEntropy"),
+                                       ("loss={type: softmax_cross_entropy, label_smoothing: 0.1}", "softmax_cross_entropy", "SoftmaxCrossEntropy(label_smoothing: 0.1)")] {
+            let config = try TrainingConfig.load(path: defaultConfigPath, overrides: [override])
+            #expect(config.loss == loss && config.makeLoss().summary == made)
+            #expect(try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "resolved"), source: "resolved") == config)
+        }
+        // a regression loss reports no accuracy, so nothing may monitor it
+        let error = #expect(throws: ConfigError.self) {
+            try TrainingConfig.load(path: defaultConfigPath, overrides: ["loss=mse", "early_stopping={monitor: val_accuracy}"])
+        }
+        #expect(error?.key == "early_stopping.monitor")
+        #expect(error?.message == "is val_accuracy but loss mse reports no accuracy; monitor val_loss")
     }
 
     @Test func badOverrideSyntaxAndIndexAreExplained() throws {
