@@ -12,6 +12,14 @@ public struct ChartSeries: Sendable {
     public var isValidation: Bool
     /// Which run it belongs to (0, 1, …), for its colour.
     public var run: Int
+
+    /// A curve.
+    public init(label: String, points: [(x: Double, y: Double)], isValidation: Bool, run: Int) {
+        self.label = label
+        self.points = points
+        self.isValidation = isValidation
+        self.run = run
+    }
 }
 
 /// A chart of one metric: train and val curves of one or several runs over epochs.
@@ -21,6 +29,13 @@ public struct Chart: Sendable {
     /// The x-axis label, e.g. `epoch`.
     public var xLabel: String
     public var series: [ChartSeries]
+
+    /// A chart of `metric` over `xLabel`.
+    public init(metric: String, xLabel: String, series: [ChartSeries]) {
+        self.metric = metric
+        self.xLabel = xLabel
+        self.series = series
+    }
 
     /// The charts `swiftddp metrics` draws for `runs`: loss, and accuracy, or for runs without
     /// accuracy the first of mae, rmse, mse, r2 that they log. `xAxis` is `epoch` or `step`.
@@ -54,13 +69,15 @@ public struct Chart: Sendable {
     }
 }
 
-/// About `count` round tick values (1, 2 or 5 × 10ⁿ apart) covering `range`.
+/// About `count` round tick values (1, 2 or 5 × 10ⁿ apart, the nearest to an even split)
+/// inside `range`.
 public func niceTicks(_ range: ClosedRange<Double>, count: Int = 5) -> [Double] {
     let span = range.upperBound - range.lowerBound
     guard span > 0, span.isFinite else { return [range.lowerBound] }
     let rough = span / Double(max(count - 1, 1))
     let magnitude = pow(10, floor(log10(rough)))
-    let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { $0 >= rough } ?? 10 * magnitude
+    let normalized = rough / magnitude
+    let step = (normalized < 1.5 ? 1 : normalized < 3 ? 2 : normalized < 7 ? 5 : 10) * magnitude
     var ticks: [Double] = []
     var tick = ceil(range.lowerBound / step - 1e-9) * step
     while tick <= range.upperBound + step * 1e-9 {

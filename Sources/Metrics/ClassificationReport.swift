@@ -60,6 +60,13 @@ public struct PrecisionRecallF1: Sendable, Equatable {
     public var precision: Double
     public var recall: Double
     public var f1: Double
+
+    /// The three values.
+    public init(precision: Double, recall: Double, f1: Double) {
+        self.precision = precision
+        self.recall = recall
+        self.f1 = f1
+    }
 }
 
 /// Every classification metric of one set of predictions.

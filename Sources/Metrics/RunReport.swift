@@ -53,41 +53,55 @@ public struct RunReport: Sendable {
     private func summaryLines(_ run: RunReview, monitor: String) -> [String] {
         var lines = ["run \(run.name)  (\(run.path))"]
         let worlds = run.worldSizes.isEmpty ? "-" : run.worldSizes.map(String.init).joined(separator: " → ")
-        lines.append("  world size \(worlds) | \(run.epochs.filter { !$0.validation.isEmpty }.count) epoch(s) validated | \(run.lastStep) steps"
-            + " | wall time \(formatDuration(run.wallSeconds)) | \(formatMetric(run.samplesPerSecond.map { $0.rounded() })) samples/s"
-            + (run.resumeCount > 0 ? " | resumed \(run.resumeCount)×" : ""))
+        lines += wrapped("  ", ["world size \(worlds)", "\(run.epochs.count) epoch(s)",
+                                "\(run.lastStep) steps", "wall \(formatDuration(run.wallSeconds))",
+                                "\(formatMetric(run.samplesPerSecond.map { $0.rounded() })) samples/s"]
+                                + (run.resumeCount > 0 ? ["resumed \(run.resumeCount)×"] : []), separator: " | ")
+        func fields(_ values: [String: Double], _ keys: [String]) -> [String] {
+            keys.compactMap { key in values[key].map { "\(key) \(formatMetric($0))" } }
+        }
         if let best = run.bestEpoch(monitor: monitor) {
-            lines.append("  best epoch \(best.epoch) (step \(best.step)) by \(monitor): "
-                + run.evaluationMetrics.compactMap { key in best.validation[key].map { "val_\(key) \(formatMetric($0))" } }.joined(separator: "  "))
+            lines.append("  best epoch \(best.epoch) (step \(best.step)) by \(monitor)")
+            lines += wrapped("    val   ", fields(best.validation, run.evaluationMetrics))
         } else {
             lines.append("  best epoch: none yet (no val record with \(monitor))")
         }
-        var final: [String] = []
-        if let last = run.trainCurve.last {
-            final.append("train " + run.trainMetrics.compactMap { key in last.values[key].map { "\(key) \(formatMetric($0))" } }.joined(separator: " "))
-        }
-        if let last = run.validationCurve.last {
-            final.append("val " + run.evaluationMetrics.compactMap { key in last.values[key].map { "\(key) \(formatMetric($0))" } }.joined(separator: " "))
-        }
-        if let test = run.test {
-            final.append("test " + run.evaluationMetrics.compactMap { key in test[key].map { "\(key) \(formatMetric($0))" } }.joined(separator: " "))
-        }
-        lines.append("  final: " + (final.isEmpty ? "no records yet" : final.joined(separator: " | ")))
+        lines.append("  final")
+        if let last = run.trainCurve.last { lines += wrapped("    train ", fields(last.values, run.trainMetrics)) }
+        if let last = run.validationCurve.last { lines += wrapped("    val   ", fields(last.values, run.evaluationMetrics)) }
+        if let test = run.test { lines += wrapped("    test  ", fields(test, run.evaluationMetrics)) }
+        if run.trainCurve.isEmpty && run.validationCurve.isEmpty { lines.append("    no records yet") }
         return lines
     }
 
-    /// The per-epoch table of one run: train metrics, val metrics, lr (when it changes),
-    /// throughput and step time.
+    /// `items` after `prefix`, joined by `separator`, broken into lines of at most `width`
+    /// columns (continuations indented like the prefix).
+    private func wrapped(_ prefix: String, _ items: [String], separator: String = "  ", width: Int = 80) -> [String] {
+        var lines = [prefix]
+        for item in items {
+            let current = lines[lines.count - 1]
+            let fresh = current.count == prefix.count
+            if !fresh && current.count + separator.count + item.count > width {
+                lines.append(String(repeating: " ", count: prefix.count) + item)
+            } else {
+                lines[lines.count - 1] = current + (fresh ? "" : separator) + item
+            }
+        }
+        return lines
+    }
+
+    /// The per-epoch table of one run: train metrics, val metrics, lr (when it changes) and
+    /// throughput (the step time is in the CSV and JSON forms).
     public func epochTable(_ run: RunReview) -> TextTable {
         let learningRates = Set(run.epochs.compactMap(\.learningRate))
         let showRate = learningRates.count > 1
         var table = TextTable(header: ["epoch", "step"] + run.trainMetrics.map(shortName) + run.evaluationMetrics.map { "val_" + shortName($0) }
-            + (showRate ? ["lr"] : []) + ["samples/s", "step_s"])
+            + (showRate ? ["lr"] : []) + ["samples/s"])
         for row in run.epochs {
             table.add([String(row.epoch), String(row.step)] + run.trainMetrics.map { formatMetric(row.train[$0]) }
                 + run.evaluationMetrics.map { formatMetric(row.validation[$0]) }
                 + (showRate ? [row.learningRate.map { "\($0)" } ?? "-"] : [])
-                + [formatMetric(row.samplesPerSecond.map { $0.rounded() }), formatMetric(row.stepSeconds, decimals: 1)])
+                + [formatMetric(row.samplesPerSecond.map { $0.rounded() })])
         }
         table.leftAligned = []
         return table
@@ -123,12 +137,12 @@ public struct RunReport: Sendable {
         return table
     }
 
-    /// Epoch | for each run: train loss, and its monitored val metric (and val accuracy).
+    /// Epoch | for each run: its monitored val metric, and val accuracy (the train loss is in
+    /// the charts).
     private func sideBySideEpochs() -> TextTable {
         var columns: [(header: String, value: (EpochRow) -> Double?, run: Int)] = []
         for (index, (run, monitor)) in zip(runs, monitors).enumerated() {
             let key = RunReview.validationKey(monitor)
-            columns.append(("\(run.name) loss", { $0.train["loss"] }, index))
             columns.append(("\(run.name) val_\(key)", { $0.validation[key] }, index))
             if key != "accuracy" && run.evaluationMetrics.contains("accuracy") {
                 columns.append(("\(run.name) val_acc", { $0.validation["accuracy"] }, index))
