@@ -4,7 +4,7 @@
 // A record is: uint64 length, uint32 masked CRC-32C of the length, the bytes, uint32 masked
 // CRC-32C of the bytes (all little-endian). The messages are tensorflow/core/util/event.proto's
 // Event {1: double wall_time, 2: int64 step, 3: string file_version, 5: Summary summary,
-// 6: SessionLog session_log} with Summary {1: repeated Value value}, Summary.Value {1: string tag,
+// 7: SessionLog session_log} with Summary {1: repeated Value value}, Summary.Value {1: string tag,
 // 2: float simple_value} and SessionLog {1: enum status (START = 1)}.
 
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), as TFRecord files use.
@@ -115,7 +115,7 @@ enum TensorBoardEvent {
         var event = ProtobufWriter()
         event.double(1, wallTime)
         event.int64(2, Int64(step))
-        event.bytes(6, log.bytes)
+        event.bytes(7, log.bytes)
         return event.bytes
     }
 }
