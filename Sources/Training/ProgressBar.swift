@@ -2,7 +2,7 @@
 // `epoch 2/5 ██████████▍         120/214 | loss 0.4123 | 51234 samples/s | ETA 0:42`.
 // On a pipe or file the console keeps its plain epoch lines (`logging.progress`).
 import Comm
-import Glibc
+import Foundation
 
 /// Draws the progress of training on rank 0's terminal, at most ten times a second.
 final class ProgressBar {
@@ -18,7 +18,7 @@ final class ProgressBar {
     /// A bar for rank 0, or nil when the console is silent, `mode` is `lines`, or `mode` is
     /// `auto` and stdout is not a terminal.
     init?(console: Console, mode: String, epochs: Int, totalSteps: Int, startStep: Int, globalBatch: Int) {
-        guard console.enabled, mode == "bar" || (mode == "auto" && isatty(STDOUT_FILENO) != 0) else { return nil }
+        guard console.enabled, mode == "bar" || (mode == "auto" && ProgressBar.stdoutIsTerminal()) else { return nil }
         self.console = console
         self.epochs = epochs
         self.totalSteps = totalSteps
@@ -38,6 +38,15 @@ final class ProgressBar {
         let perStep = step > startStep ? (now - start) / Double(step - startStep) : 0
         console.showProgress("epoch \(epoch + 1)/\(epochs) \(ProgressBar.bar(fraction, width: 20)) \(stepInEpoch)/\(stepsThisEpoch)"
             + " | loss \(fixed(loss, 4)) | \(Int(rate)) samples/s | ETA \(ProgressBar.clock(perStep * Double(totalSteps - step)))")
+    }
+
+    /// Whether stdout ends in a terminal. MPI launchers hand every rank a pseudo-terminal even
+    /// when their own output goes to a file, so under a launcher only `SWIFTDDP_STDOUT_IS_TTY`
+    /// (set by launch/mpirun.sh from mpirun's stdout) says yes.
+    static func stdoutIsTerminal(environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        if let flag = environment["SWIFTDDP_STDOUT_IS_TTY"] { return flag == "1" }
+        let launched = ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_SIZE", "PMI_RANK"].contains { environment[$0] != nil }
+        return !launched && isatty(STDOUT_FILENO) != 0
     }
 
     /// `fraction` of `width` cells in eighths of a block.
