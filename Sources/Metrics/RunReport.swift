@@ -141,15 +141,19 @@ public struct RunReport: Sendable {
     /// the charts).
     private func sideBySideEpochs() -> TextTable {
         var columns: [(header: String, value: (EpochRow) -> Double?, run: Int)] = []
+        var groups: [(title: String, first: Int, count: Int)] = []
         for (index, (run, monitor)) in zip(runs, monitors).enumerated() {
             let key = RunReview.validationKey(monitor)
-            columns.append(("\(run.name) val_\(key)", { $0.validation[key] }, index))
+            let first = columns.count + 1
+            columns.append(("val_\(shortName(key))", { $0.validation[key] }, index))
             if key != "accuracy" && run.evaluationMetrics.contains("accuracy") {
-                columns.append(("\(run.name) val_acc", { $0.validation["accuracy"] }, index))
+                columns.append(("val_acc", { $0.validation["accuracy"] }, index))
             }
+            groups.append((run.name, first, columns.count + 1 - first))
         }
         var table = TextTable(header: ["epoch"] + columns.map(\.header))
         table.leftAligned = []
+        table.groups = groups
         let epochs = Set(runs.flatMap { $0.epochs.map(\.epoch) }).sorted()
         for epoch in epochs {
             table.add([String(epoch)] + columns.map { column in

@@ -16,8 +16,9 @@ struct EvaluateCommand: ParsableCommand {
             --checkpoint flags, the mean of their predicted probabilities is evaluated
             too (an ensemble), next to each member; the per-class table and the confusion
             matrix are then the ensemble's.
-              swiftddp evaluate --checkpoint runs/demo/checkpoints/best.h5 --data datasets/fashion-mnist/test.h5
-              swiftddp evaluate --checkpoint a/best.h5 --checkpoint b/best.h5 --data test.h5 --format json
+              swiftddp evaluate --checkpoint RUN/checkpoints/best.h5 --data test.h5
+              swiftddp evaluate --checkpoint A/best.h5 --checkpoint B/best.h5 \\
+                  --data test.h5 --format json --predictions ensemble.csv
             """)
 
     @Option(name: .customLong("checkpoint"), help: ArgumentHelp("A checkpoint (repeatable: several make an ensemble).", valueName: "ckpt.h5"))
@@ -29,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Output: table or json.")
     var format: Format = .table
 
-    @Option(help: ArgumentHelp("Write each sample's label, predicted class and probabilities (of the ensemble, with several checkpoints): HDF5 if the name ends in .h5, else CSV.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write each sample's label, predicted class and probabilities (of the ensemble, with several checkpoints): HDF5 if the name ends in .h5 or .hdf5, else CSV.", valueName: "file"))
     var predictions: String?
 
     @Option(help: "Samples per forward pass (default: the first checkpoint's training.eval_batch_size).")

@@ -34,7 +34,7 @@ struct MetricsCommandTests {
 
         let two = try swiftddp("metrics", directory.file("fast"), directory.file("slow"), "--ascii")
         #expect(two.status == 0, "\(two.error)")
-        for text in ["fast", "slow", "best val_loss", "test accuracy", "fast val_loss", "slow val_acc", "* fast train", "+ slow train", "x slow val"] {
+        for text in ["fast", "slow", "best val_loss", "test accuracy", "val_loss  val_acc  val_loss  val_acc", "* fast train", "+ slow train", "x slow val"] {
             #expect(two.output.contains(text), "comparison lacks \"\(text)\":\n\(two.output)")
         }
         #expect(two.output.allSatisfy { $0.isASCII })
