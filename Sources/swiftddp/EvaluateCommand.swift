@@ -60,12 +60,11 @@ struct EvaluateCommand: ParsableCommand {
                 }
             }
             let ensemble = members.count > 1 ? ClassificationPredictions.mean(members) : nil
-            let names = checkpoints.map { ($0 as NSString).lastPathComponent }
+            let names = uniqueLabels(checkpoints) { ($0 as NSString).lastPathComponent }
             let report = EvaluationReport(
                 dataPath: data, classNames: shard.classNames,
                 members: zip(models, members).enumerated().map { index, pair in
-                    EvaluationReport.Member(name: names.filter { $0 == names[index] }.count > 1 ? pair.0.path : names[index],
-                                            path: pair.0.path, step: pair.0.step, report: ClassificationReport(pair.1))
+                    EvaluationReport.Member(name: names[index], path: pair.0.path, step: pair.0.step, report: ClassificationReport(pair.1))
                 },
                 ensemble: ensemble.map { ClassificationReport($0) })
             if let predictions {
@@ -84,4 +83,11 @@ struct EvaluateCommand: ParsableCommand {
             throw fail(error)
         }
     }
+}
+
+/// A short label per path (`name(path)`), or the path itself where two short labels would be
+/// the same (e.g. `best.h5` of two runs).
+func uniqueLabels(_ paths: [String], name: (String) -> String) -> [String] {
+    let names = paths.map { name($0).isEmpty ? $0 : name($0) }
+    return paths.indices.map { index in names.filter { $0 == names[index] }.count > 1 ? paths[index] : names[index] }
 }

@@ -85,12 +85,10 @@ struct MetricsCommand: ParsableCommand {
 
     /// Each run's directory name, or the path as given when two names are the same.
     private func labels(_ paths: [String]) -> [String] {
-        let names = paths.map { path -> String in
+        uniqueLabels(paths) { path in
             let directory = path.hasSuffix(".jsonl") ? (path as NSString).deletingLastPathComponent : path
-            let name = (directory as NSString).lastPathComponent
-            return name.isEmpty ? path : name
+            return (directory as NSString).lastPathComponent
         }
-        return paths.indices.map { index in names.filter { $0 == names[index] }.count > 1 ? paths[index] : names[index] }
     }
 
     /// The monitor the run itself used: early stopping's, else best.h5's; val_loss without a readable config.
