@@ -30,7 +30,7 @@ final class ProgressBar {
     /// with the epoch's running mean loss so far.
     func update(step: Int, epoch: Int, stepInEpoch: Int, stepsThisEpoch: Int, loss: Double) {
         let now = monotonicSeconds()
-        if epoch != epochStart.epoch { epochStart = (epoch, now, step - 1) }
+        if epoch != epochStart.epoch { epochStart = (epoch, now, step) }   // the rate counts the steps after this one
         guard now - lastDraw >= 0.1 || stepInEpoch == stepsThisEpoch else { return }
         lastDraw = now
         let fraction = stepsThisEpoch > 0 ? Double(stepInEpoch) / Double(stepsThisEpoch) : 1
