@@ -35,7 +35,7 @@ let package = Package(
 
         // Executables: the CLI and the benchmark
         .executableTarget(name: "swiftddp", dependencies: [
-            "Training", "Data", "CommMPI", "Checkpoints", "NN",
+            "Training", "Data", "CommMPI", "Checkpoints", "NN", "Metrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Tensors", "NN", "Comm", "CommMPI", "Checkpoints", "CAllocCount"]),
@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Data", "TestSupport"]),
         .testTarget(name: "CommTests", dependencies: ["Comm"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Training", "Comm", "Checkpoints", "TestSupport"]),
     ]
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job end to end on the built-in default: install packages, build in release, prepare
-# Fashion-MNIST into 2 shards, train the default MLP on 2 MPI ranks, print the test accuracy and
-# where the run is. Extra arguments go to `swiftddp train` (e.g. --epochs 1).
+# Fashion-MNIST into 2 shards, train the default MLP on 2 MPI ranks, review the run with
+# `swiftddp metrics` (summary, per-epoch table, charts), print the test accuracy and where the
+# run is. Extra arguments go to `swiftddp train` (e.g. --epochs 1).
 #   RANKS=4 ./launch/demo.sh      # more ranks (oversubscribed on a 2-core machine)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,8 +25,9 @@ run="runs/demo-$(date -u +%Y%m%d-%H%M%S)"
 echo "== train launch/configs/fashion-mnist-mlp.yaml on $ranks MPI ranks into $run"
 RANKS=$ranks SWIFTDDP=$bin ./launch/mpirun.sh train --config launch/configs/fashion-mnist-mlp.yaml --data "$data" --run-dir "$run" "$@"
 
-echo "== metrics ($run/metrics.jsonl)"
-grep -E '"split":"(val|test)"' "$run/metrics.jsonl" | sed -E 's/.*"epoch":([0-9]+),"split":"([a-z]+)","loss":([0-9.]+),"accuracy":([0-9.]+).*/  epoch \1  \2  loss \3  accuracy \4/'
+echo "== swiftddp metrics $run"
+"$bin" metrics "$run"
 accuracy=$(grep '"split":"test"' "$run/metrics.jsonl" | sed -E 's/.*"accuracy":([0-9.]+).*/\1/')
 echo "test accuracy: $accuracy"
-echo "run directory: $run (config.yaml, metrics.jsonl, train.log)"
+echo "run directory: $run (config.yaml, metrics.jsonl, train.log, checkpoints/)"
+echo "next: $bin evaluate --checkpoint $run/checkpoints/best.h5 --data $data/test.h5"

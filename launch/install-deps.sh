@@ -1,31 +1,51 @@
 #!/usr/bin/env bash
-# Installs the Debian/Ubuntu packages SwiftDDP needs, if any is missing (uses sudo when not root).
+# Installs the Debian/Ubuntu packages SwiftDDP needs, if any is missing (uses sudo when not root),
+# and the Python packages the tests compare against (scikit-learn, TensorBoard's reader, Pillow);
+# scikit-learn also carries the diabetes data of datasets/make-diabetes-csv.py.
 # Swift itself is not installed here: see README.md ("Requirements").
 set -euo pipefail
 
-packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev hdf5-tools zlib1g-dev pkg-config dataset-fashion-mnist)
+packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev hdf5-tools zlib1g-dev pkg-config dataset-fashion-mnist
+          librsvg2-bin python3)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-# scikit-learn (PyPI): datasets/make-diabetes-csv.py reads the diabetes data bundled in its wheel.
-if command -v python3 >/dev/null && ! python3 -c "import sklearn" 2>/dev/null; then
-    echo "install-deps: pip install scikit-learn"
-    python3 -m pip install --quiet scikit-learn
-fi
-
-if [ ${#missing[@]} -eq 0 ]; then
-    echo "install-deps: all packages present"
-    exit 0
+# a python3 from elsewhere (pyenv, a venv) is as good as Debian's
+if command -v python3 >/dev/null; then
+    remaining=()
+    for package in "${missing[@]}"; do [ "$package" = python3 ] || remaining+=("$package"); done
+    missing=("${remaining[@]+"${remaining[@]}"}")
 fi
 
 sudo=""
+root=true
 if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-    sudo="sudo"
+    root=false
+    command -v sudo >/dev/null && sudo="sudo"
 fi
-echo "install-deps: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ] && [ $root = false ] && [ -z "$sudo" ]; then
+    echo "install-deps: need root or sudo to install: ${missing[*]}" >&2
+    exit 1
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "install-deps: all apt packages present"
+else
+    echo "install-deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python packages for the reference tests (docs/metrics.md): skipped when they import already.
+if python3 -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ('sklearn', 'tensorboard', 'PIL')))" 2>/dev/null; then
+    echo "install-deps: python packages present"
+else
+    python3 -m pip --version >/dev/null 2>&1 || { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends python3-pip >/dev/null; }
+    echo "install-deps: pip installing scikit-learn tensorboard pillow"
+    pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
+    [ $root = true ] || pip+=(--user)
+    # Debian's own python3 refuses pip installs into it (PEP 668) unless told
+    "${pip[@]}" scikit-learn tensorboard pillow 2>/dev/null || "${pip[@]}" --break-system-packages scikit-learn tensorboard pillow
+fi
 echo "install-deps: done"

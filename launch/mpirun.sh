@@ -28,5 +28,9 @@ else
         args+=(--oversubscribe --bind-to none --mca mpi_yield_when_idle 1)
     fi
 fi
+# Ranks see a pseudo-terminal even when mpirun's output goes to a file: tell rank 0 whether it
+# really is a terminal (for the progress bar, logging.progress: auto).
+if [ -t 1 ]; then export SWIFTDDP_STDOUT_IS_TTY=1; else export SWIFTDDP_STDOUT_IS_TTY=0; fi
+args+=(-x SWIFTDDP_STDOUT_IS_TTY)
 # shellcheck disable=SC2086
 exec mpirun "${args[@]}" ${MPIRUN_ARGS:-} "$binary" "$@"

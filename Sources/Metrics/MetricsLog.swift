@@ -44,9 +44,9 @@ public enum MetricsError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .cannotOpen(let path, let reason): return "cannot open metrics log \(path): \(reason)"
-        case .writeFailed(let path, let reason): return "cannot write metrics log \(path): \(reason) (is the disk full?)"
-        case .closed(let path): return "metrics log \(path) is already closed"
+        case .cannotOpen(let path, let reason): return "cannot open metrics file \(path): \(reason)"
+        case .writeFailed(let path, let reason): return "cannot write metrics file \(path): \(reason) (is the disk full?)"
+        case .closed(let path): return "metrics file \(path) is already closed"
         }
     }
 }

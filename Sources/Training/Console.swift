@@ -10,6 +10,7 @@ public final class Console: @unchecked Sendable {
     public let enabled: Bool
     private var log: UnsafeMutablePointer<FILE>?
     private var beforeLog: [String] = []   // lines printed before the run directory existed
+    private var progressShown = false      // a progress bar line is on the terminal, without newline
 
     /// A console for `rank`; `quiet` silences rank 0 too (tests, simulated ranks).
     public init(rank: Int, quiet: Bool = false) {
@@ -39,6 +40,7 @@ public final class Console: @unchecked Sendable {
     public func print0(_ line: String) {
         guard rank == 0 else { return }
         if enabled {
+            clearProgress()
             print(line)
             fflush(nil)  // all streams: Swift 6 forbids touching the C global `stdout`
         }
@@ -48,5 +50,20 @@ public final class Console: @unchecked Sendable {
         } else {
             beforeLog.append(line)
         }
+    }
+
+    /// Replaces the current terminal line with `text` (the progress bar); not logged.
+    func showProgress(_ text: String) {
+        guard enabled else { return }
+        print("\r" + text + "\u{1B}[K", terminator: "")
+        fflush(nil)
+        progressShown = true
+    }
+
+    /// Erases the progress bar line, so that the next line starts clean.
+    func clearProgress() {
+        guard progressShown else { return }
+        print("\r\u{1B}[K", terminator: "")
+        progressShown = false
     }
 }

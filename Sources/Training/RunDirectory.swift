@@ -1,4 +1,5 @@
-// The run directory of design.md §7: config.yaml, metrics.jsonl, train.log (checkpoints/ later).
+// The run directory of design.md §7: config.yaml, metrics.jsonl, train.log, checkpoints/, and
+// optionally metrics.csv and tensorboard/.
 import Foundation
 
 /// The files of one run, created by rank 0.
@@ -13,6 +14,10 @@ public struct RunDirectory: Sendable {
     public var logPath: String { path + "/train.log" }
     /// The checkpoints (docs/checkpoint-format.md).
     public var checkpointsPath: String { path + "/checkpoints" }
+    /// The records as CSV, with `logging.csv: true`.
+    public var csvPath: String { path + "/metrics.csv" }
+    /// TensorBoard event files, with `logging.tensorboard: true`.
+    public var tensorboardPath: String { path + "/tensorboard" }
 
     /// Names the run directory without touching the disk.
     public init(path: String) {
@@ -28,8 +33,8 @@ public struct RunDirectory: Sendable {
         if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { throw RunDirectoryError.notADirectory(path) }
             if manager.fileExists(atPath: metricsPath) && !overwrite { throw RunDirectoryError.notEmpty(path) }
-            // a fresh run must never resume from an earlier run's checkpoints later
-            if overwrite { try? manager.removeItem(atPath: path + "/checkpoints") }
+            // a fresh run must never resume from an earlier run's checkpoints later, nor show its curves
+            if overwrite { for old in [checkpointsPath, tensorboardPath] { try? manager.removeItem(atPath: old) } }
         }
         do {
             try manager.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -127,11 +127,11 @@ public final class Trainer {
         // ---- run directory and log (rank 0); a resumed run appends
         let runDirectory = RunDirectory(path: options.runDirectory)
         let checkpoints = CheckpointDirectory(path: runDirectory.checkpointsPath)
-        var metrics: MetricsLog?
+        var metrics: RunMetricsWriter?
         if rank == 0 {
             if options.resume == nil { try runDirectory.prepareFresh(config: config, overwrite: options.overwrite) }
             console.openLog(path: runDirectory.logPath, append: options.resume != nil)
-            metrics = try MetricsLog(path: runDirectory.metricsPath, append: options.resume != nil)
+            metrics = try RunMetricsWriter(runDirectory: runDirectory, config: config, worldSize: worldSize, append: options.resume != nil)
         }
 
         // ---- resume: rank 0 reads and checks the checkpoint, every rank takes its state
@@ -190,6 +190,8 @@ public final class Trainer {
         var step = start.step
         var next = (epoch: start.epoch, stepInEpoch: start.stepInEpoch)   // where training would go on
         let runStart = monotonicSeconds()
+        let progressBar = ProgressBar(console: console, mode: config.reporting.progress, epochs: epochs, totalSteps: totalSteps,
+                                      startStep: start.step, globalBatch: config.batchSize * worldSize)
         epochLoop: for epoch in start.epoch..<max(epochs, start.epoch) {
             let epochStart = monotonicSeconds()
             var epochTally = TaskTally(for: criterion)
@@ -234,6 +236,7 @@ public final class Trainer {
                 step += 1
                 next = stepInEpoch + 1 == stepsPerEpoch ? (epoch + 1, 0) : (epoch, stepInEpoch + 1)
                 epochTally.add(meanLoss: loss, outputs: logits, targets: batch.lossTargets)
+                progressBar?.update(step: step, epoch: epoch, stepInEpoch: stepInEpoch + 1, stepsThisEpoch: stepsThisEpoch, loss: epochTally.loss)
                 interval.add(loss: loss, outputs: logits, targets: batch.lossTargets, data: t1 - t0, compute: (t2 - t1) + (t4 - t3),
                              communication: t3 - t2, exposedCommunication: exposedCommunication, total: t4 - t0)
                 if config.checksumEvery > 0, step % config.checksumEvery == 0 || step == totalSteps {
@@ -380,18 +383,6 @@ public final class Trainer {
         }
         console.print0("gradient check passed: worst relative error \(worst?.relativeError ?? 0) (\(worst?.name ?? "-")), tolerance \(tolerance)")
         return worst
-    }
-
-    private func evaluationRecord(split: String, tally: TaskTally, step: Int, epoch: Int) -> MetricsRecord {
-        var record = MetricsRecord()
-        record["time"] = .number(Date().timeIntervalSince1970)
-        record["step"] = .integer(step)
-        record["epoch"] = .integer(epoch)
-        record["split"] = .text(split)
-        record["loss"] = .number(tally.loss)
-        tally.addMetrics(to: &record)
-        record["samples"] = .integer(tally.count)
-        return record
     }
 }
 

@@ -174,6 +174,9 @@ public struct TrainingConfig: Equatable, Sendable {
     /// Compare a checksum of the parameters across ranks every this many steps (0: never).
     public var checksumEvery = 100
 
+    /// Validation metrics, TensorBoard, CSV and the progress bar (`evaluation`, `logging`).
+    public var reporting = ReportingConfig()
+
     /// The defaults.
     public init() {}
 
@@ -299,6 +302,7 @@ public struct TrainingConfig: Equatable, Sendable {
         checksumEvery = try distributed.int("checksum_every", default: checksumEvery, minimum: 0)
         try distributed.finish()
 
+        try readReporting(&root)
         try root.finish()
         try checkMonitors(source: source)
     }
@@ -475,6 +479,7 @@ public struct TrainingConfig: Equatable, Sendable {
                   "checkpoint:", "  every_steps: \(checkpointEverySteps)", "  every_epoch: \(checkpointEveryEpoch)",
                   "  keep_last: \(checkpointKeepLast)", "  save_best: \(checkpointSaveBest)", "  monitor: \(checkpointMonitor)",
                   "distributed:", "  bucket_mb: \(bucketMegabytes)", "  checksum_every: \(checksumEvery)"]
+        lines += reportingYAML
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -1,4 +1,4 @@
-// The `swiftddp` command: prepare data, train, inspect files.
+// The `swiftddp` command: prepare data, train, review runs, evaluate checkpoints, inspect files.
 import ArgumentParser
 
 @main
@@ -10,12 +10,15 @@ struct SwiftDDPCommand: ParsableCommand {
             Typical session:
               swiftddp prepare fashion-mnist --out datasets/fashion-mnist --shards 2
               launch/mpirun.sh train --config launch/configs/fashion-mnist-mlp.yaml
+              swiftddp metrics runs/<run>
+              swiftddp evaluate --checkpoint runs/<run>/checkpoints/best.h5 --data datasets/fashion-mnist/test.h5
               swiftddp inspect datasets/fashion-mnist/val.h5
 
             Without mpirun, `train` runs as one process (the single-node debug mode).
             Docs: docs/cli.md (commands and flags), docs/config.md (config keys).
             """,
-        subcommands: [TrainCommand.self, PrepareCommand.self, InspectCommand.self, CheckCommCommand.self])
+        subcommands: [TrainCommand.self, PrepareCommand.self, InspectCommand.self, MetricsCommand.self, EvaluateCommand.self,
+                      CheckCommCommand.self])
 }
 
 /// Prints `error` the way every subcommand reports failures: one line on stderr that names the

@@ -1,0 +1,98 @@
+// A trained model brought back from a checkpoint for `swiftddp evaluate`: the model is built
+// from the config stored in the checkpoint, every parameter is loaded by name, and predictions
+// come from the same evaluation pass as validation during training.
+import Checkpoints
+import Comm
+import Data
+import Metrics
+import NN
+
+/// What a checkpoint's model predicts.
+public enum EvaluationTask: Sendable, Equatable {
+    /// Softmax cross-entropy: class probabilities, classification metrics.
+    case classification
+    /// A regression loss (the branch that adds MSE/MAE/Huber losses fills this in): targets,
+    /// MAE/MSE/RMSE/R² (`RegressionMetrics`).
+    case regression
+}
+
+/// A checkpoint's parameters and the config it was trained with.
+public struct CheckpointModel: Sendable {
+    /// The checkpoint file.
+    public let path: String
+    /// The optimizer steps it was saved after.
+    public let step: Int
+    /// The resolved config stored in the checkpoint.
+    public let config: TrainingConfig
+    private let parameters: [(name: String, shape: [Int], values: [Float])]
+
+    /// Reads and verifies `path` (its checksum) and parses its stored config.
+    /// - Throws: `CheckpointError` naming the file (not a checkpoint — a `--save-weights` file
+    ///   has no config —, damaged, newer format), or `ConfigError` for its config.
+    public static func read(path: String) throws -> CheckpointModel {
+        let file = try HDF5File.open(path: path)
+        let format = (try? file.readStringAttribute("format")) ?? ""
+        try file.close()
+        if format == WeightsFile.format {
+            throw CheckpointError.unreadable(path: path, reason: "it is a --save-weights file, which holds no config to build the model from; "
+                + "evaluate a checkpoint (runs/<run>/checkpoints/ckpt-*.h5 or best.h5)")
+        }
+        let checkpoint = try Checkpoint.read(path: path)
+        let tree = try ConfigTree.parse(yaml: checkpoint.config, source: "\(path) (config attribute)")
+        let config = try TrainingConfig(tree: tree, source: "\(path) (config attribute)")
+        return CheckpointModel(path: path, step: checkpoint.step, config: config, parameters: checkpoint.parameters)
+    }
+
+    /// What the model predicts, from its loss.
+    public var task: EvaluationTask { config.loss == "softmax_cross_entropy" ? .classification : .regression }
+
+    /// Builds the model for the samples of `shard`, loads every parameter, and returns the
+    /// class probabilities of every sample (evaluation mode, batches of `batchSize`, by default
+    /// the config's `training.eval_batch_size`).
+    /// - Throws: `TrainingError.modelDoesNotFitData` when the data does not fit the model,
+    ///   `CheckpointError.doesNotFitModel` when a parameter is missing or has another size.
+    public func predict(_ shard: DatasetShard, batchSize: Int? = nil) throws -> ClassificationPredictions {
+        // the model is built exactly as training built it
+        let builder = Trainer(config: config, options: RunOptions(runDirectory: ""), communicator: SingleProcessCommunicator(),
+                              console: Console(rank: 0, quiet: true))
+        let model = try builder.buildModel(sampleShape: shard.featureShape, outputs: shard.numClasses,
+                                           source: "\(shard.path) has num_classes \(shard.numClasses)", dataPath: shard.path)
+        try load(into: model)
+        let result = evaluate(model, loss: SoftmaxCrossEntropy(), on: shard, batchSize: batchSize ?? config.evalBatchSize)
+        return result.predictions!   // softmax cross-entropy always keeps them
+    }
+
+    /// Copies every parameter by name; the names and sizes must match exactly.
+    private func load(into model: Sequential) throws {
+        var saved: [String: [Float]] = [:]
+        for parameter in parameters { saved[parameter.name] = parameter.values }
+        for parameter in model.store.parameters {
+            guard let values = saved.removeValue(forKey: parameter.name) else {
+                throw CheckpointError.doesNotFitModel(path: path, detail: "it has no parameter \(parameter.name)")
+            }
+            guard values.count == parameter.count else {
+                throw CheckpointError.doesNotFitModel(path: path, detail: "\(parameter.name) has \(values.count) values, the model \(parameter.count)")
+            }
+            _ = model.store.value(parameter).buffer.update(fromContentsOf: values)
+        }
+        if let extra = saved.keys.sorted().first {
+            throw CheckpointError.doesNotFitModel(path: path, detail: "its parameter \(extra) is not in the model built from its config")
+        }
+        try loadBuffers(into: model)
+    }
+
+    /// Non-trainable state saved under `/buffers/<name>` (BatchNorm's running mean and
+    /// variance, from the branch that adds normalization layers). Checkpoints without the group
+    /// load as they are. The layers of this build keep no buffers, so a checkpoint that has
+    /// some is refused rather than evaluated with default statistics.
+    private func loadBuffers(into model: Sequential) throws {
+        let file = try HDF5File.open(path: path)
+        defer { try? file.close() }
+        guard file.exists("/buffers") else { return }
+        let names = try file.allDatasetPaths(under: "/buffers")
+        guard names.isEmpty else {
+            throw CheckpointError.doesNotFitModel(path: path, detail: "it holds buffers (\(names.joined(separator: ", "))) "
+                + "but the model's layers have none to load them into; evaluate it with the build that wrote it")
+        }
+    }
+}

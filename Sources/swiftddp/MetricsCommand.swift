@@ -1,0 +1,100 @@
+// `swiftddp metrics RUN...`: review run directories from their metrics.jsonl; no MPI, no model.
+import ArgumentParser
+import Foundation
+import Metrics
+import Training
+
+struct MetricsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract: "Review runs: summary, per-epoch table and charts of one or several run directories.",
+        discussion: """
+            Reads RUN/metrics.jsonl (a run that is still writing works: its partial last
+            line is left out) and prints, per run, the best epoch by the monitored metric,
+            the final values, wall time, throughput and world size, a per-epoch table, and
+            terminal charts of loss and accuracy. Several runs are compared side by side
+            and overlaid in the charts.
+              swiftddp metrics runs/demo-20250101-120000
+              swiftddp metrics runs/a runs/b --plot curves.svg
+              swiftddp metrics runs/a --format json | python3 -m json.tool
+            """)
+
+    @Argument(help: "Run directories (or metrics.jsonl files).")
+    var runs: [String]
+
+    @Option(help: "Output: table (summary, epochs, charts), csv (one row per run and epoch) or json.")
+    var format: Format = .table
+
+    @Option(help: ArgumentHelp("Also write the train and val curves of every run as a standalone SVG.", valueName: "file.svg"))
+    var plot: String?
+
+    @Option(help: "The metric that picks the best epoch, e.g. val_loss, val_accuracy, val_f1_macro (default: the run's early_stopping.monitor, else checkpoint.monitor, else val_loss).")
+    var monitor: String?
+
+    @Option(help: "The x axis of the charts: epoch or step.")
+    var xAxis: XAxis = .epoch
+
+    @Flag(inversion: .prefixedNo, help: "Draw terminal charts in the table output.")
+    var charts = true
+
+    @Flag(help: "Draw the charts with ASCII characters only.")
+    var ascii = false
+
+    @Option(help: "The width of the terminal charts in columns (≥ 40).")
+    var width = 78
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+    enum XAxis: String, ExpressibleByArgument, CaseIterable { case epoch, step }
+
+    func validate() throws {
+        if runs.isEmpty { throw ValidationError("give at least one run directory") }
+        if width < 40 { throw ValidationError("--width must be ≥ 40, got \(width)") }
+    }
+
+    func run() throws {
+        do {
+            let names = labels(runs)
+            var reviews: [RunReview] = [], monitors: [String] = []
+            for (run, name) in zip(runs, names) {
+                let file = run.hasSuffix(".jsonl") ? run : run + "/metrics.jsonl"
+                reviews.append(RunReview(history: try MetricsHistory.read(path: file), name: name))
+                monitors.append(monitor ?? configuredMonitor(run: run))
+            }
+            var report = RunReport(runs: reviews, monitors: monitors)
+            report.charts = charts
+            report.chart = TerminalChart(width: width, unicode: !ascii)
+            report.xAxis = xAxis.rawValue
+            switch format {
+            case .table: print(report.table(), terminator: "")
+            case .csv: print(report.csv(), terminator: "")
+            case .json: print(report.json().rendered())
+            }
+            if let plot {
+                let svg = SVGPlot(title: "swiftddp metrics: " + names.joined(separator: ", ")).render(Chart.standard(for: reviews, xAxis: xAxis.rawValue))
+                do {
+                    try svg.write(toFile: plot, atomically: true, encoding: .utf8)
+                } catch {
+                    throw MetricsError.writeFailed(path: plot, reason: error.localizedDescription)
+                }
+                if format == .table { print("plot: \(plot)") }
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+
+    /// Each run's directory name, or the path as given when two names are the same.
+    private func labels(_ paths: [String]) -> [String] {
+        uniqueLabels(paths) { path in
+            let directory = path.hasSuffix(".jsonl") ? (path as NSString).deletingLastPathComponent : path
+            return (directory as NSString).lastPathComponent
+        }
+    }
+
+    /// The monitor the run itself used: early stopping's, else best.h5's; val_loss without a readable config.
+    private func configuredMonitor(run: String) -> String {
+        let directory = run.hasSuffix(".jsonl") ? (run as NSString).deletingLastPathComponent : run
+        guard let config = try? TrainingConfig.load(path: (directory.isEmpty ? "." : directory) + "/config.yaml") else { return "val_loss" }
+        return config.earlyStopping?.monitor ?? config.checkpointMonitor
+    }
+}

@@ -1,0 +1,56 @@
+import Metrics
+import Testing
+
+struct RunReviewTests {
+    private let log = [
+        #"{"time":100,"step":2,"epoch":1,"split":"train","loss":2.0,"accuracy":0.2,"lr":0.1,"samples_per_sec":100,"step_ms":10,"steps":2,"world_size":2}"#,
+        #"{"time":101,"step":3,"epoch":1,"split":"train","loss":1.0,"accuracy":0.5,"lr":0.1,"samples_per_sec":200,"step_ms":10,"steps":1,"world_size":2}"#,
+        #"{"time":102,"step":3,"epoch":1,"split":"val","loss":0.9,"accuracy":0.6,"f1_macro":0.55,"samples":10}"#,
+        #"{"time":103,"step":6,"epoch":2,"split":"train","loss":0.8,"accuracy":0.7,"lr":0.05,"samples_per_sec":300,"step_ms":10,"steps":3,"world_size":2}"#,
+        #"{"time":104,"step":6,"epoch":2,"split":"val","loss":1.1,"accuracy":0.7,"f1_macro":0.65,"samples":10}"#,
+        #"{"time":105,"step":6,"epoch":2,"split":"test","loss":1.2,"accuracy":0.65,"f1_macro":0.6,"samples":20}"#,
+    ].joined(separator: "\n") + "\n"
+
+    @Test func epochsAverageTrainRecordsByStepsAndKeepValRecords() {
+        let run = RunReview(history: MetricsHistory(text: log), name: "r")
+        #expect(run.trainMetrics == ["loss", "accuracy"])
+        #expect(run.evaluationMetrics == ["loss", "accuracy", "f1_macro"])
+        #expect(run.epochs.map(\.epoch) == [1, 2] && run.epochs.map(\.step) == [3, 6])
+        #expect(abs((run.epochs[0].train["loss"] ?? 0) - (2.0 * 2 + 1.0) / 3) < 1e-12)
+        #expect(run.epochs[1].validation["f1_macro"] == 0.65)
+        #expect(run.epochs[1].learningRate == 0.05)
+        // throughput weights each record by its step time: (100·20 ms + 200·10 ms) / 30 ms
+        #expect(abs((run.epochs[0].samplesPerSecond ?? 0) - (100.0 * 0.02 + 200 * 0.01) / 0.03) < 1e-9)
+        #expect(run.test?["accuracy"] == 0.65)
+        #expect(run.worldSizes == [2])
+        #expect(run.lastStep == 6)
+        // wall time: from one interval before the first record (2 steps × 10 ms) to the last record
+        #expect(abs((run.wallSeconds ?? 0) - 5.02) < 1e-9)
+        // train records sit inside their epoch by step: steps 2 and 3 of a 3-step epoch
+        #expect(run.trainCurve.map(\.x) == [2.0 / 3, 1, 2])
+    }
+
+    @Test func bestEpochFollowsTheMonitorsDirection() {
+        let run = RunReview(history: MetricsHistory(text: log), name: "r")
+        #expect(run.bestEpoch(monitor: "val_loss")?.epoch == 1)
+        #expect(run.bestEpoch(monitor: "val_accuracy")?.epoch == 2)
+        #expect(run.bestEpoch(monitor: "f1_macro")?.epoch == 2)
+        #expect(run.bestEpoch(monitor: "val_auc") == nil)
+    }
+
+    @Test func reportRendersTableCSVAndJSON() throws {
+        let run = RunReview(history: MetricsHistory(text: log), name: "r")
+        let report = RunReport(runs: [run, run], monitors: ["val_loss", "val_accuracy"])
+        let table = report.table()
+        #expect(table.contains("best epoch") && table.contains("loss by epoch"))
+        for line in table.split(separator: "\n") { #expect(line.count <= 80, "too wide: \(line)") }
+        let csv = report.csv().split(separator: "\n")
+        #expect(csv.first == "run,epoch,step,loss,accuracy,val_loss,val_accuracy,val_f1_macro,lr,samples_per_sec,step_seconds")
+        #expect(csv.count == 5)
+        guard case .object(let top) = try JSONValue.parse(report.json().rendered()), case .array(let runs)? = top.first?.value else {
+            Issue.record("json has no runs")
+            return
+        }
+        #expect(runs.count == 2)
+    }
+}
