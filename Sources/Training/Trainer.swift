@@ -164,7 +164,9 @@ public final class Trainer {
         /// end of the run) waits until the file is complete before anyone goes on.
         func saveCheckpoint(step: Int, epoch: Int, stepInEpoch: Int, waitForDisk: Bool = false, best: Bool = false) throws {
             lastCheckpointStep = step
-            try bufferAveraging.average(atStep: step)   // every rank, so that rank 0 saves the common buffers
+            // rank 0 saves the buffers all ranks hold (a best-only checkpoint, which rank 0 alone
+            // writes, follows the epoch's averaging, so no rank enters a collective alone)
+            try bufferAveraging.average(atStep: step)
             if rank == 0 {
                 var scalars = stopping?.scalars ?? [:]
                 scalars.merge(plateau?.scalars ?? [:]) { $1 }

@@ -31,12 +31,6 @@ private func batchNormWorkspace(_ name: String, shards: Int = 2, epochs: Int, ex
     return directory
 }
 
-/// The value of the last "buffer checksum: …" line a run printed.
-private func bufferChecksum(_ output: String) -> String? {
-    output.split(separator: "\n").last { $0.hasPrefix("buffer checksum: ") }?
-        .dropFirst("buffer checksum: ".count).split(separator: " ").first.map(String.init)
-}
-
 private let bufferNames = ["layers.1.running_mean", "layers.1.running_var", "layers.5.running_mean", "layers.5.running_var"]
 
 struct BatchNormCheckpointTests {
@@ -112,7 +106,7 @@ struct BatchNormMPITests {
         let a = try Checkpoint.read(path: CheckpointDirectory(path: directory.file("mpi/checkpoints")).files()[0])
         let b = try Checkpoint.read(path: CheckpointDirectory(path: directory.file("sim/checkpoints")).files()[0])
         #expect(a.checksum == b.checksum && a.buffers.map(\.values) == b.buffers.map(\.values))
-        #expect(try valRecords(directory.file("mpi/metrics.jsonl")) == valRecords(directory.file("sim/metrics.jsonl")))
+        #expect(try validationRecords(directory.file("mpi/metrics.jsonl")) == validationRecords(directory.file("sim/metrics.jsonl")))
     }
 }
 
@@ -143,14 +137,7 @@ struct BatchNormResumeTests {
         let b = try Checkpoint.read(path: CheckpointDirectory(path: directory.file("stopped/checkpoints")).files()[0])
         #expect(a.step == 48 && b.step == 48 && a.checksum == b.checksum)
         #expect(a.buffers.map(\.values) == b.buffers.map(\.values))
-        #expect(try valRecords(directory.file("straight/metrics.jsonl"), steps: [12, 24, 36, 48])
-                == valRecords(directory.file("stopped/metrics.jsonl"), steps: [12, 24, 36, 48]))
+        #expect(try validationRecords(directory.file("straight/metrics.jsonl"), steps: [12, 24, 36, 48])
+                == validationRecords(directory.file("stopped/metrics.jsonl"), steps: [12, 24, 36, 48]))
     }
-}
-
-/// The validation records of metrics.jsonl (at `steps`, or all), without their times.
-private func valRecords(_ path: String, steps: [Int]? = nil) throws -> [String] {
-    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        .filter { line in line.contains("\"split\":\"val\"") && (steps?.contains { line.contains("\"step\":\($0),") } ?? true) }
-        .map { $0.replacingOccurrences(of: #""time":[0-9.e+]+,"#, with: "", options: .regularExpression) }
 }
