@@ -63,6 +63,10 @@ public final class BatchNorm: Layer {
         self.epsilon = epsilon
     }
 
+    /// The values of one channel in one sample, S (H·W after a convolution, 1 after a dense
+    /// layer): a training batch of N samples has N·S values per channel and needs N·S ≥ 2.
+    public var valuesPerSample: Int { spatial }
+
     public var summary: String { "BatchNorm(\(channels) channels)" }
 
     public func build(inputShape: [Int]) throws -> (outputShape: [Int], parameters: [ParameterSpec]) {

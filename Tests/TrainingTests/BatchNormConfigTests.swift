@@ -1,5 +1,7 @@
+import Comm
 import NN
 import Testing
+import TestSupport
 @testable import Training
 
 struct BatchNormConfigTests {
@@ -35,5 +37,17 @@ struct BatchNormConfigTests {
             let error = #expect(throws: ConfigError.self) { try layers(yaml) }
             #expect(error?.description.contains(message) == true, "\(String(describing: error))")
         }
+    }
+
+    @Test func aBatchOfOneRowIsRefusedBeforeTraining() throws {
+        let directory = try TemporaryDirectory("bn-batch-1")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [20])
+        let yaml = TinyDatasets.blobConfig(dataDirectory: directory.file("data"), batchSize: 1)
+            .replacingOccurrences(of: "    - {type: relu}\n", with: "    - {type: batch_norm}\n    - {type: relu}\n")
+        let config = try TrainingConfig(tree: ConfigTree.parse(yaml: yaml, source: "t"), source: "t")
+        let trainer = Trainer(config: config, options: RunOptions(runDirectory: directory.file("run")),
+                              communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true))
+        let error = #expect(throws: TrainingError.self) { try trainer.run() }
+        #expect("\(String(describing: error))".contains("model.layers.1 (batch_norm) needs at least 2 values per channel"))
     }
 }
