@@ -1,5 +1,5 @@
-// One training checkpoint as an HDF5 file (docs/checkpoint-format.md): parameters by name,
-// optimizer state, where training stands, the resolved config, and a checksum of it all.
+// One training checkpoint as an HDF5 file (docs/checkpoint-format.md): parameters and buffers by
+// name, optimizer state, where training stands, the resolved config, and a checksum of it all.
 import Data
 import NN
 import Tensors
@@ -8,8 +8,9 @@ import Tensors
 public struct Checkpoint: Sendable {
     /// The `format` attribute.
     public static let format = "swiftddp-checkpoint"
-    /// The format version this build writes and reads.
-    public static let version = 1
+    /// The newest format version this build reads; it writes 2 when there are buffers, and 1
+    /// (which has no `/buffers`) otherwise, so older builds still read models without them.
+    public static let version = 2
 
     /// Optimizer steps completed.
     public var step: Int
@@ -30,11 +31,15 @@ public struct Checkpoint: Sendable {
     public var optimizerState: [(name: String, values: [Float])]
     /// Named scalars of callbacks (early stopping, plateau), e.g. `early_stopping.best`.
     public var scalars: [String: Double]
+    /// Buffer names, shapes and values (batch norm's running statistics), in model order; empty
+    /// for models without buffers and for version-1 files.
+    public var buffers: [(name: String, shape: [Int], values: [Float])]
 
     /// Creates a checkpoint.
     public init(step: Int, epoch: Int, stepInEpoch: Int, worldSize: Int, seed: UInt64, config: String,
                 parameters: [(name: String, shape: [Int], values: [Float])], optimizer: String, optimizerStepCount: Int,
-                optimizerState: [(name: String, values: [Float])], scalars: [String: Double]) {
+                optimizerState: [(name: String, values: [Float])], scalars: [String: Double],
+                buffers: [(name: String, shape: [Int], values: [Float])] = []) {
         self.step = step
         self.epoch = epoch
         self.stepInEpoch = stepInEpoch
@@ -46,9 +51,11 @@ public struct Checkpoint: Sendable {
         self.optimizerStepCount = optimizerStepCount
         self.optimizerState = optimizerState
         self.scalars = scalars
+        self.buffers = buffers
     }
 
-    /// A 64-bit FNV-1a hash of the step, the parameters and the optimizer state, in file order.
+    /// A 64-bit FNV-1a hash of the step, the parameters, the optimizer state and the buffers, in
+    /// file order (without buffers, the version-1 checksum).
     public var checksum: UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ word: UInt64) { hash = (hash ^ word) &* 0x0000_0100_0000_01B3 }
@@ -56,6 +63,7 @@ public struct Checkpoint: Sendable {
         mix(UInt64(optimizerStepCount))
         for (_, _, values) in parameters { for value in values { mix(UInt64(value.bitPattern)) } }
         for (_, values) in optimizerState { for value in values { mix(UInt64(value.bitPattern)) } }
+        for (_, _, values) in buffers { for value in values { mix(UInt64(value.bitPattern)) } }
         return hash
     }
 
@@ -67,7 +75,7 @@ public struct Checkpoint: Sendable {
     public func write(to path: String, durable: Bool = true) throws {
         try HDF5File.writeAtomically(path: path, durable: durable) { file in
             try file.writeAttribute("format", Checkpoint.format)
-            try file.writeAttribute("format_version", Checkpoint.version)
+            try file.writeAttribute("format_version", buffers.isEmpty ? 1 : 2)
             try file.writeAttribute("step", step)
             try file.writeAttribute("epoch", epoch)
             try file.writeAttribute("step_in_epoch", stepInEpoch)
@@ -83,6 +91,10 @@ public struct Checkpoint: Sendable {
             for name in scalars.keys.sorted() { try file.writeAttribute("scalar." + name, scalars[name] ?? 0) }
             for (name, shape, values) in parameters { try file.write(values, shape: shape, to: "/params/\(name)") }
             for (name, values) in optimizerState { try file.write(values, shape: [values.count], to: "/optimizer/\(name)") }
+            if !buffers.isEmpty {
+                try file.writeAttribute("buffer_names", buffers.map(\.name))
+                for (name, shape, values) in buffers { try file.write(values, shape: shape, to: "/buffers/\(name)") }
+            }
         }
     }
 
@@ -114,6 +126,13 @@ public struct Checkpoint: Sendable {
             for name in try file.readStringArrayAttribute("optimizer_state_names") {
                 state.append((name, try file.readFloats("/optimizer/\(name)").values))
             }
+            var buffers: [(name: String, shape: [Int], values: [Float])] = []
+            if version >= 2 {
+                for name in try file.readStringArrayAttribute("buffer_names") {
+                    let (values, shape) = try file.readFloats("/buffers/\(name)")
+                    buffers.append((name, shape, values))
+                }
+            }
             var scalars: [String: Double] = [:]
             for name in try file.readStringArrayAttribute("scalar_names") { scalars[name] = try file.readDoubleAttribute("scalar." + name) }
             let checkpoint = Checkpoint(
@@ -121,7 +140,8 @@ public struct Checkpoint: Sendable {
                 stepInEpoch: try file.readIntAttribute("step_in_epoch"), worldSize: try file.readIntAttribute("world_size"),
                 seed: UInt64(try file.readStringAttribute("seed")) ?? 0, config: try file.readStringAttribute("config"),
                 parameters: parameters, optimizer: try file.readStringAttribute("optimizer"),
-                optimizerStepCount: try file.readIntAttribute("optimizer_step_count"), optimizerState: state, scalars: scalars)
+                optimizerStepCount: try file.readIntAttribute("optimizer_step_count"), optimizerState: state, scalars: scalars,
+                buffers: buffers)
             let stored = try file.readStringAttribute("checksum")
             guard stored == hexChecksum(checkpoint.checksum) else {
                 throw CheckpointError.checksumMismatch(path: path, stored: stored, computed: hexChecksum(checkpoint.checksum))

@@ -22,7 +22,7 @@ public struct ParameterGradientCheck: Sendable {
 /// stays far below the signal, unlike element-by-element checks of large layers.
 ///
 /// - Parameters:
-///   - model: the model; its parameters are restored exactly afterwards.
+///   - model: the model; its parameters and buffers are restored exactly afterwards.
 ///   - lossOf: runs forward on the fixed batch and returns the loss; `backward` of the same
 ///     closure's loss must have been run by `computeGradients` first.
 ///   - computeGradients: zeroes the gradients, runs forward, loss and backward once.
@@ -31,6 +31,8 @@ public func checkModelGradients(
     _ model: Sequential, seed: UInt64 = 0, epsilon: Float = 1e-2,
     lossOf: () -> Float, computeGradients: () -> Void
 ) -> [ParameterGradientCheck] {
+    let savedBuffers = Array(model.buffers.flatValues)   // training-mode forwards move batch norm's running statistics
+    defer { _ = model.buffers.flatValues.update(fromContentsOf: savedBuffers) }
     computeGradients()
     let store = model.store
     let values = store.values.buffer

@@ -10,9 +10,9 @@ public enum Mode: Sendable {
 /// A building block with a hand-written backward pass.
 ///
 /// A model asks each layer, in order, for its output shape and parameters (`build`), lays all
-/// parameters out in one `ParameterStore`, and hands each layer its views (`bind`). Forward keeps
-/// what backward needs; backward *adds* into the parameter gradients and returns the input
-/// gradient.
+/// parameters out in one `ParameterStore` (and any non-trainable state in one `BufferStore`), and
+/// hands each layer its views (`bind`). Forward keeps what backward needs; backward *adds* into
+/// the parameter gradients and returns the input gradient.
 public protocol Layer: AnyObject {
     /// A short description for summaries, e.g. `Dense(784 → 512)`.
     var summary: String { get }
@@ -23,6 +23,13 @@ public protocol Layer: AnyObject {
 
     /// Gives the layer its parameter views, in the order `build` listed them.
     func bind(store: ParameterStore, parameters: [Parameter])
+
+    /// The non-trainable state this layer keeps (batch norm's running statistics), known after
+    /// `build`; empty for most layers.
+    var bufferSpecs: [BufferSpec] { get }
+
+    /// Gives the layer its buffer views, in the order `bufferSpecs` listed them.
+    func bind(bufferStore: BufferStore, buffers: [Parameter])
 
     /// Computes the output for a batch `x` of shape (N, inputShape…) and keeps what `backward`
     /// needs. The returned tensor is owned by the layer and valid until its next `forward`.
@@ -49,6 +56,10 @@ public protocol GradientProgress: AnyObject {
 
 extension Layer {
     public func bind(store: ParameterStore, parameters: [Parameter]) {}
+
+    public var bufferSpecs: [BufferSpec] { [] }
+
+    public func bind(bufferStore: BufferStore, buffers: [Parameter]) {}
 
     public func reseed(_ generator: Generator) {}
 

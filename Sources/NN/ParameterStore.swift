@@ -34,6 +34,21 @@ public struct Parameter: Sendable, Equatable {
     public var count: Int { shape.reduce(1, *) }
     /// The index range in the flat buffers.
     public var range: Range<Int> { offset..<(offset + count) }
+
+    /// Named views laid out one after another from offset 0, and the total element count; `owner`
+    /// names the store in precondition messages.
+    static func layout(names: [String], shapes: [[Int]], of owner: String) -> (views: [Parameter], count: Int) {
+        precondition(names.count == shapes.count, "\(owner): \(names.count) names for \(shapes.count) shapes")
+        precondition(Set(names).count == names.count, "\(owner): duplicate names in \(names)")
+        var offset = 0
+        var views: [Parameter] = []
+        for (name, shape) in zip(names, shapes) {
+            let view = Parameter(name: name, offset: offset, shape: shape)
+            views.append(view)
+            offset += view.count
+        }
+        return (views, offset)
+    }
 }
 
 /// One flat buffer of parameter values and one of gradients, shared by every layer of a model.
@@ -52,19 +67,11 @@ public final class ParameterStore: @unchecked Sendable {
 
     /// Lays out `specs` (already carrying model-wide names) one after another, zero-filled.
     public init(names: [String], shapes: [[Int]]) {
-        precondition(names.count == shapes.count, "ParameterStore: \(names.count) names for \(shapes.count) shapes")
-        precondition(Set(names).count == names.count, "ParameterStore: duplicate parameter names in \(names)")
-        var offset = 0
-        var parameters: [Parameter] = []
-        for (name, shape) in zip(names, shapes) {
-            let parameter = Parameter(name: name, offset: offset, shape: shape)
-            parameters.append(parameter)
-            offset += parameter.count
-        }
+        let (parameters, count) = Parameter.layout(names: names, shapes: shapes, of: "ParameterStore")
         self.parameters = parameters
-        self.count = offset
-        self.values = TensorStorage(count: offset)
-        self.gradients = TensorStorage(count: offset)
+        self.count = count
+        self.values = TensorStorage(count: count)
+        self.gradients = TensorStorage(count: count)
     }
 
     /// The values of `parameter` as a tensor view.

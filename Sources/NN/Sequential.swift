@@ -18,6 +18,9 @@ public final class Sequential {
     public let store: ParameterStore
     /// For each layer, the indices into `store.parameters` that it owns.
     public let parameterIndices: [Range<Int>]
+    /// The non-trainable state (batch norm's running statistics), named like parameters
+    /// (`layers.3.running_mean`); empty for most models.
+    public let buffers: BufferStore
     private let specs: [ParameterSpec]
 
     /// Builds `layers` for samples of `inputShape`; throws `ModelError` naming the layer that
@@ -30,6 +33,7 @@ public final class Sequential {
         var specs: [ParameterSpec] = []
         var indices: [Range<Int>] = []
         var shapes: [[Int]] = []
+        var bufferNames: [String] = [], bufferSpecs: [BufferSpec] = [], bufferIndices: [Range<Int>] = []
         for (index, layer) in layers.enumerated() {
             let built: (outputShape: [Int], parameters: [ParameterSpec])
             do {
@@ -42,6 +46,11 @@ public final class Sequential {
                 names.append("layers.\(index).\(spec.name)")
                 specs.append(spec)
             }
+            bufferIndices.append(bufferSpecs.count..<(bufferSpecs.count + layer.bufferSpecs.count))
+            for spec in layer.bufferSpecs {
+                bufferNames.append("layers.\(index).\(spec.name)")
+                bufferSpecs.append(spec)
+            }
             shape = built.outputShape
             shapes.append(shape)
         }
@@ -52,6 +61,10 @@ public final class Sequential {
         self.store = ParameterStore(names: names, shapes: specs.map(\.shape))
         for (layer, range) in zip(layers, indices) {
             layer.bind(store: store, parameters: Array(store.parameters[range]))
+        }
+        self.buffers = BufferStore(names: bufferNames, specs: bufferSpecs)
+        for (layer, range) in zip(layers, bufferIndices) where !range.isEmpty {
+            layer.bind(bufferStore: buffers, buffers: Array(buffers.buffers[range]))
         }
         layerParameterRanges = indices.map { [store] indices in
             let parameters = store.parameters[indices]
@@ -140,6 +153,9 @@ public final class Sequential {
             lines.append(name.padded(to: 31) + "\(layerOutputShapes[index])".padded(to: 18) + "\(count)")
         }
         lines.append("total parameters: \(parameterCount)")
+        if buffers.count > 0 {
+            lines.append("buffers (not trained): \(buffers.count) in \(buffers.buffers.map(\.name).joined(separator: ", "))")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -25,6 +25,7 @@ public struct CheckpointModel: Sendable {
     /// The resolved config stored in the checkpoint.
     public let config: TrainingConfig
     private let parameters: [(name: String, shape: [Int], values: [Float])]
+    private let buffers: [(name: String, shape: [Int], values: [Float])]
 
     /// Reads and verifies `path` (its checksum) and parses its stored config.
     /// - Throws: `CheckpointError` naming the file (not a checkpoint — a `--save-weights` file
@@ -40,7 +41,7 @@ public struct CheckpointModel: Sendable {
         let checkpoint = try Checkpoint.read(path: path)
         let tree = try ConfigTree.parse(yaml: checkpoint.config, source: "\(path) (config attribute)")
         let config = try TrainingConfig(tree: tree, source: "\(path) (config attribute)")
-        return CheckpointModel(path: path, step: checkpoint.step, config: config, parameters: checkpoint.parameters)
+        return CheckpointModel(path: path, step: checkpoint.step, config: config, parameters: checkpoint.parameters, buffers: checkpoint.buffers)
     }
 
     /// What the model predicts, from its loss.
@@ -82,17 +83,22 @@ public struct CheckpointModel: Sendable {
     }
 
     /// Non-trainable state saved under `/buffers/<name>` (BatchNorm's running mean and
-    /// variance, from the branch that adds normalization layers). Checkpoints without the group
-    /// load as they are. The layers of this build keep no buffers, so a checkpoint that has
-    /// some is refused rather than evaluated with default statistics.
+    /// variance), by name; the names and sizes must match the model's buffers exactly, so a
+    /// model is never evaluated with default statistics.
     private func loadBuffers(into model: Sequential) throws {
-        let file = try HDF5File.open(path: path)
-        defer { try? file.close() }
-        guard file.exists("/buffers") else { return }
-        let names = try file.allDatasetPaths(under: "/buffers")
-        guard names.isEmpty else {
-            throw CheckpointError.doesNotFitModel(path: path, detail: "it holds buffers (\(names.joined(separator: ", "))) "
-                + "but the model's layers have none to load them into; evaluate it with the build that wrote it")
+        var saved: [String: [Float]] = [:]
+        for buffer in buffers { saved[buffer.name] = buffer.values }
+        for buffer in model.buffers.buffers {
+            guard let values = saved.removeValue(forKey: buffer.name) else {
+                throw CheckpointError.doesNotFitModel(path: path, detail: "it has no buffer \(buffer.name) (batch norm statistics)")
+            }
+            guard values.count == buffer.count else {
+                throw CheckpointError.doesNotFitModel(path: path, detail: "buffer \(buffer.name) has \(values.count) values, the model \(buffer.count)")
+            }
+            _ = model.buffers.value(buffer).buffer.update(fromContentsOf: values)
+        }
+        if let extra = saved.keys.sorted().first {
+            throw CheckpointError.doesNotFitModel(path: path, detail: "its buffer \(extra) is not in the model built from its config")
         }
     }
 }

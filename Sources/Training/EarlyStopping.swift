@@ -56,6 +56,7 @@ struct EarlyStopping {
     let config: EarlyStoppingConfig
     private var metric: MetricMonitor
     private var bestParameters: [Float] = []
+    private var bestBuffers: [Float] = []
 
     init(config: EarlyStoppingConfig) {
         self.config = config
@@ -63,10 +64,14 @@ struct EarlyStopping {
     }
 
     /// Records the epoch's validation result; returns whether training should stop now.
-    mutating func update(_ validation: (loss: Double, accuracy: Double)?, epoch: Int, parameters: ParameterStore) -> Bool {
+    mutating func update(_ validation: (loss: Double, accuracy: Double)?, epoch: Int, parameters: ParameterStore,
+                         buffers: BufferStore) -> Bool {
         guard let validation else { return false }
         if metric.update(validation, epoch: epoch) {
-            if config.restoreBestWeights { bestParameters = Array(parameters.values.buffer) }
+            if config.restoreBestWeights {
+                bestParameters = Array(parameters.values.buffer)
+                bestBuffers = Array(buffers.flatValues)   // the running statistics validation used
+            }
             return false
         }
         return metric.epochsWithoutImprovement >= max(config.patience, 1)   // Keras: after `patience` epochs without improvement
@@ -78,10 +83,11 @@ struct EarlyStopping {
     /// Restores the state saved in a checkpoint.
     mutating func restore(_ scalars: [String: Double]) { metric.restore(scalars, "early_stopping") }
 
-    /// Copies the best epoch's parameters back (rank 0; the caller broadcasts them).
-    func restoreBest(into store: ParameterStore) {
-        guard bestParameters.count == store.count else { return }
+    /// Copies the best epoch's parameters and buffers back (rank 0; the caller broadcasts them).
+    func restoreBest(into store: ParameterStore, buffers: BufferStore) {
+        guard bestParameters.count == store.count, bestBuffers.count == buffers.count else { return }
         _ = store.values.buffer.update(fromContentsOf: bestParameters)
+        _ = buffers.flatValues.update(fromContentsOf: bestBuffers)
     }
 
     /// The console line when stopping.

@@ -48,6 +48,9 @@ extension Trainer {
             for (buffer, saved) in zip(optimizer.state, checkpoint.optimizerState) {
                 _ = buffer.values.buffer.update(fromContentsOf: saved.values)
             }
+            for (buffer, saved) in zip(model.buffers.buffers, checkpoint.buffers) {
+                _ = model.buffers.value(buffer).buffer.update(fromContentsOf: saved.values)
+            }
             stopping?.restore(checkpoint.scalars)
             plateau?.restore(checkpoint.scalars)
             bestMonitor.restore(checkpoint.scalars, "checkpoint")
@@ -56,6 +59,7 @@ extension Trainer {
         }
         try comm.broadcast(model.store.values.buffer, from: 0)
         for buffer in optimizer.state { try comm.broadcast(buffer.values.buffer, from: 0) }
+        try broadcastBuffers(model)
         optimizer.stepCount = Int(header[4])
         // the plateau factor is the only callback state every rank uses
         if var reduction = plateau {
@@ -66,7 +70,8 @@ extension Trainer {
         return (Int(header[1]), Int(header[2]), Int(header[3]))
     }
 
-    /// Rank 0: the checkpoint's parameters and optimizer must be those of the configured model.
+    /// Rank 0: the checkpoint's parameters, buffers and optimizer must be those of the configured
+    /// model.
     private func check(_ checkpoint: Checkpoint, path: String, fits model: Sequential, optimizer: any Optimizer) throws {
         let expected = model.store.parameters.map { "\($0.name) \($0.shape)" }
         let found = checkpoint.parameters.map { "\($0.name) \($0.shape)" }
@@ -74,6 +79,12 @@ extension Trainer {
             let first = zip(expected, found).first { $0 != $1 }.map { "model has \($0.0), checkpoint has \($0.1)" }
                 ?? "model has \(expected.count) parameters, checkpoint has \(found.count)"
             throw CheckpointError.doesNotFitModel(path: path, detail: first)
+        }
+        let expectedBuffers = model.buffers.buffers.map { "\($0.name) \($0.shape)" }
+        let foundBuffers = checkpoint.buffers.map { "\($0.name) \($0.shape)" }
+        guard expectedBuffers == foundBuffers else {
+            throw CheckpointError.doesNotFitModel(path: path, detail: "the model has buffers \(expectedBuffers), the checkpoint has \(foundBuffers)"
+                + (foundBuffers.isEmpty ? " (a checkpoint of a model without batch norm, or of format version 1)" : ""))
         }
         guard checkpoint.optimizer == config.optimizer, checkpoint.optimizerState.map(\.name) == optimizer.state.map(\.name) else {
             throw CheckpointError.doesNotFitModel(

@@ -49,6 +49,12 @@ extension Trainer {
                 "model.layers.\(last) outputs \(model.outputShape) per sample but \(source); "
                     + "set the last dense layer's units to \(outputs)")
         }
+        for (index, layer) in model.layers.enumerated() {
+            if let norm = layer as? BatchNorm, norm.valuesPerSample * config.batchSize < 2 {
+                throw TrainingError.modelDoesNotFitData("model.layers.\(index) (batch_norm) needs at least 2 values per channel in a training "
+                    + "batch, but training.batch_size \(config.batchSize) gives \(norm.valuesPerSample * config.batchSize); use batch_size ≥ 2")
+            }
+        }
         return model
     }
 }

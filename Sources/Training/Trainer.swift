@@ -70,6 +70,8 @@ public struct TrainingSummary: Sendable {
     /// The final parameters, flat, in `namedParameters` order, and their checksum.
     public var parameters: [Float] = []
     public var checksum: UInt64 = 0
+    /// The checksum of the final buffers (batch norm's running statistics), equal on every rank.
+    public var bufferChecksum: UInt64 = 0
 }
 
 /// Trains one model on one rank of a data-parallel job.
@@ -110,6 +112,7 @@ public final class Trainer {
         model.initializeParameters(seed: config.seed)
         if let path = options.initFrom { try initialize(model, from: path) }
         try comm.broadcast(model.store.values.buffer, from: 0)
+        try broadcastBuffers(model)
         let frozen = try frozenRanges(model)
         let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
         let buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(config.bucketMegabytes * 1_048_576))
@@ -155,11 +158,15 @@ public final class Trainer {
             try metrics?.write(record)
         }
         var lastCheckpointStep = start.step
+        let bufferAveraging = BufferAveraging(buffers: model.buffers, communicator: comm, step: start.step)
         let writer = CheckpointWriter(directory: checkpoints, keepLast: config.checkpointKeepLast)
         /// Rank 0 copies the state and writes it in the background; `waitForDisk` (a signal, the
         /// end of the run) waits until the file is complete before anyone goes on.
         func saveCheckpoint(step: Int, epoch: Int, stepInEpoch: Int, waitForDisk: Bool = false, best: Bool = false) throws {
             lastCheckpointStep = step
+            // rank 0 saves the buffers all ranks hold (a best-only checkpoint, which rank 0 alone
+            // writes, follows the epoch's averaging, so no rank enters a collective alone)
+            try bufferAveraging.average(atStep: step)
             if rank == 0 {
                 var scalars = stopping?.scalars ?? [:]
                 scalars.merge(plateau?.scalars ?? [:]) { $1 }
@@ -168,7 +175,8 @@ public final class Trainer {
                     step: step, epoch: epoch, stepInEpoch: stepInEpoch, worldSize: worldSize, seed: config.seed, config: config.yaml,
                     parameters: model.store.parameters.map { ($0.name, $0.shape, model.store.value($0).toArray()) },
                     optimizer: config.optimizer, optimizerStepCount: optimizer.stepCount,
-                    optimizerState: optimizer.state.map { ($0.name, Array($0.values.buffer)) }, scalars: scalars)
+                    optimizerState: optimizer.state.map { ($0.name, Array($0.values.buffer)) }, scalars: scalars,
+                    buffers: namedBuffers(model))
                 try writer.submit(checkpoint, alsoAsBest: best)
                 if waitForDisk { try writer.wait() }
                 console.print0("checkpoint: \(checkpoints.file(step: step))")
@@ -263,6 +271,7 @@ public final class Trainer {
             // ---- validate once per epoch (rank 0)
             let epochSeconds = monotonicSeconds() - epochStart
             var line = "epoch \(epoch + 1)/\(epochs) | step \(step) | loss \(fixed(epochTally.loss, 4)) | \(epochTally.summary())"
+            try bufferAveraging.average(atStep: step)
             if let validation = data.validation {
                 let tally = evaluate(model, loss: criterion, on: validation, batchSize: config.evalBatchSize)
                 try metrics?.write(evaluationRecord(split: "val", tally: tally, step: step, epoch: epoch + 1))
@@ -287,13 +296,14 @@ public final class Trainer {
 
             // ---- early stopping: rank 0 judges its validation metric, every rank follows
             if var state = stopping {
-                let verdict = rank == 0 ? state.update(summary.lastValidation, epoch: epoch + 1, parameters: model.store) : false
+                let verdict = rank == 0 ? state.update(summary.lastValidation, epoch: epoch + 1, parameters: model.store, buffers: model.buffers) : false
                 stopping = state
                 if try comm.allReduce([verdict ? 1 : 0], .max)[0] > 0 {
                     if rank == 0 { console.print0(state.message) }
                     if state.config.restoreBestWeights {
-                        if rank == 0 { state.restoreBest(into: model.store) }
+                        if rank == 0 { state.restoreBest(into: model.store, buffers: model.buffers) }
                         try comm.broadcast(model.store.values.buffer, from: 0)
+                        try broadcastBuffers(model)
                     }
                     summary.stoppedEarly = true
                     break epochLoop
@@ -314,6 +324,7 @@ public final class Trainer {
         }
         try writer.wait()
         try comm.barrier()   // every checkpoint is complete before any rank finishes
+        summary.bufferChecksum = try finishBuffers(bufferAveraging, step: step)
 
         // ---- test once at the end (rank 0), unless a signal asked to stop
         summary.steps = step
@@ -330,7 +341,7 @@ public final class Trainer {
         summary.checksum = model.store.checksum()
         console.print0("parameter checksum: \(hexChecksum(summary.checksum)) after \(step) steps")
         if rank == 0, let path = options.saveWeights {
-            try WeightsFile.write(model.store, to: path, step: step)
+            try WeightsFile.write(model.store, buffers: model.buffers, to: path, step: step)
             console.print0("weights: \(path)")
         }
         try comm.barrier()

@@ -16,10 +16,11 @@ public enum LayerConfig: Equatable, Sendable {
     case maxPool2d(poolSize: Int, stride: Int)
     case avgPool2d(poolSize: Int, stride: Int)
     case flatten
+    case batchNorm(momentum: Float, epsilon: Float)
 
     /// The `type` names accepted in `model.layers`.
     static let types = ["dense", "conv2d", "max_pool2d", "avg_pool2d", "flatten",
-                        "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "identity", "dropout"]
+                        "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "identity", "dropout", "batch_norm"]
 
     /// The layer this entry describes.
     func makeLayer() -> any Layer {
@@ -39,6 +40,7 @@ public enum LayerConfig: Equatable, Sendable {
         case .maxPool2d(let poolSize, let stride): return MaxPool2D(poolSize: poolSize, stride: stride)
         case .avgPool2d(let poolSize, let stride): return AvgPool2D(poolSize: poolSize, stride: stride)
         case .flatten: return Flatten()
+        case .batchNorm(let momentum, let epsilon): return BatchNorm(momentum: momentum, epsilon: epsilon)
         }
     }
 
@@ -70,6 +72,7 @@ public enum LayerConfig: Equatable, Sendable {
         case .maxPool2d(let poolSize, let stride): return "{type: max_pool2d, pool_size: \(poolSize), stride: \(stride)}"
         case .avgPool2d(let poolSize, let stride): return "{type: avg_pool2d, pool_size: \(poolSize), stride: \(stride)}"
         case .flatten: return "{type: flatten}"
+        case .batchNorm(let momentum, let epsilon): return "{type: batch_norm, momentum: \(momentum), eps: \(epsilon)}"
         }
     }
 }
@@ -342,6 +345,9 @@ public struct TrainingConfig: Equatable, Sendable {
             let stride = try reader.int("stride", default: poolSize, minimum: 1)
             layer = type == "max_pool2d" ? .maxPool2d(poolSize: poolSize, stride: stride) : .avgPool2d(poolSize: poolSize, stride: stride)
         case "flatten": layer = .flatten
+        case "batch_norm":
+            layer = .batchNorm(momentum: try reader.float("momentum", default: 0.1, range: 0...1),
+                               epsilon: try reader.float("eps", default: 1e-5, positive: true))
         default:
             layer = .relu
         }

@@ -28,9 +28,7 @@ struct ResumeTests {
 
     /// The validation records at the end of complete epochs (12 steps each), without their times.
     private func valRecords(_ path: String) throws -> [String] {
-        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-            .filter { line in line.contains("\"split\":\"val\"") && ["12", "24", "36", "48"].contains { line.contains("\"step\":\($0),") } }
-            .map { $0.replacingOccurrences(of: #""time":[0-9.e+]+,"#, with: "", options: .regularExpression) }
+        try validationRecords(path, steps: [12, 24, 36, 48])
     }
 
     @Test(arguments: ["simulate", "mpirun"])

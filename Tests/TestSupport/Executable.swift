@@ -89,6 +89,23 @@ public func mpirun(ranks: Int, _ arguments: [String], timeout: Double = 300) thr
 
 /// The value of the last "parameter checksum: …" line a run printed.
 public func parameterChecksum(_ output: String) -> String? {
-    output.split(separator: "\n").last { $0.hasPrefix("parameter checksum: ") }?
-        .dropFirst("parameter checksum: ".count).split(separator: " ").first.map(String.init)
+    lastChecksum("parameter checksum: ", in: output)
+}
+
+/// The value of the last "buffer checksum: …" line a run printed (models with batch norm).
+public func bufferChecksum(_ output: String) -> String? {
+    lastChecksum("buffer checksum: ", in: output)
+}
+
+private func lastChecksum(_ prefix: String, in output: String) -> String? {
+    output.split(separator: "\n").last { $0.hasPrefix(prefix) }?
+        .dropFirst(prefix.count).split(separator: " ").first.map(String.init)
+}
+
+/// The validation records of a metrics.jsonl (those at `steps`, or all), without their times,
+/// for comparing two runs.
+public func validationRecords(_ path: String, steps: [Int]? = nil) throws -> [String] {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        .filter { line in line.contains("\"split\":\"val\"") && (steps?.contains { line.contains("\"step\":\($0),") } ?? true) }
+        .map { $0.replacingOccurrences(of: #""time":[0-9.e+]+,"#, with: "", options: .regularExpression) }
 }

@@ -34,12 +34,14 @@ public struct GradientCheckReport: CustomStringConvertible {
 
 /// Checks `layer`'s backward against central differences of L = Σ y ⊙ R for a fixed random R.
 ///
-/// Builds the layer for `inputShape`, initializes its parameters from `seed`, draws `x` with
-/// `batch` rows, and compares every parameter gradient and the input gradient.
+/// Builds the layer for `inputShape`, initializes its parameters from `seed` (or sets them to
+/// `parameters`, flat in store order), draws `x` with `batch` rows, and compares every parameter
+/// gradient and the input gradient.
 public func checkLayerGradients(_ layer: any Layer, inputShape: [Int], batch: Int = 3, seed: UInt64 = 7,
-                                epsilon: Float = 1e-2, input: Tensor? = nil) throws -> GradientCheckReport {
+                                epsilon: Float = 1e-2, input: Tensor? = nil, parameters: [Float]? = nil) throws -> GradientCheckReport {
     let model = try Sequential([layer], inputShape: inputShape)
     model.initializeParameters(seed: seed)
+    if let parameters { _ = model.store.values.buffer.update(fromContentsOf: parameters) }
     var generator = Generator(seed: seed, keys: [99])
     let x = input ?? Tensor(shape: [batch] + inputShape,
                             values: (0..<(batch * inputShape.reduce(1, *))).map { _ in generator.uniform(-1, 1) })
