@@ -6,6 +6,7 @@ import Comm
 import Data
 import Metrics
 import NN
+import Tensors
 
 /// What a checkpoint's model predicts.
 public enum EvaluationTask: Sendable, Equatable {
@@ -63,42 +64,29 @@ public struct CheckpointModel: Sendable {
         return result.predictions!   // softmax cross-entropy always keeps them
     }
 
-    /// Copies every parameter by name; the names and sizes must match exactly.
+    /// Copies every parameter and every buffer (BatchNorm's running statistics) by name; the
+    /// names and sizes must match the model's exactly, so a model is never evaluated with
+    /// initial values or default statistics.
     private func load(into model: Sequential) throws {
-        var saved: [String: [Float]] = [:]
-        for parameter in parameters { saved[parameter.name] = parameter.values }
-        for parameter in model.store.parameters {
-            guard let values = saved.removeValue(forKey: parameter.name) else {
-                throw CheckpointError.doesNotFitModel(path: path, detail: "it has no parameter \(parameter.name)")
-            }
-            guard values.count == parameter.count else {
-                throw CheckpointError.doesNotFitModel(path: path, detail: "\(parameter.name) has \(values.count) values, the model \(parameter.count)")
-            }
-            _ = model.store.value(parameter).buffer.update(fromContentsOf: values)
-        }
-        if let extra = saved.keys.sorted().first {
-            throw CheckpointError.doesNotFitModel(path: path, detail: "its parameter \(extra) is not in the model built from its config")
-        }
-        try loadBuffers(into: model)
+        try copy(parameters, into: model.store.parameters, what: "parameter") { model.store.value($0) }
+        try copy(buffers, into: model.buffers.buffers, what: "buffer") { model.buffers.value($0) }
     }
 
-    /// Non-trainable state saved under `/buffers/<name>` (BatchNorm's running mean and
-    /// variance), by name; the names and sizes must match the model's buffers exactly, so a
-    /// model is never evaluated with default statistics.
-    private func loadBuffers(into model: Sequential) throws {
+    private func copy(_ entries: [(name: String, shape: [Int], values: [Float])], into views: [Parameter], what: String,
+                      value: (Parameter) -> Tensor) throws {
         var saved: [String: [Float]] = [:]
-        for buffer in buffers { saved[buffer.name] = buffer.values }
-        for buffer in model.buffers.buffers {
-            guard let values = saved.removeValue(forKey: buffer.name) else {
-                throw CheckpointError.doesNotFitModel(path: path, detail: "it has no buffer \(buffer.name) (batch norm statistics)")
+        for entry in entries { saved[entry.name] = entry.values }
+        for view in views {
+            guard let values = saved.removeValue(forKey: view.name) else {
+                throw CheckpointError.doesNotFitModel(path: path, detail: "it has no \(what) \(view.name)")
             }
-            guard values.count == buffer.count else {
-                throw CheckpointError.doesNotFitModel(path: path, detail: "buffer \(buffer.name) has \(values.count) values, the model \(buffer.count)")
+            guard values.count == view.count else {
+                throw CheckpointError.doesNotFitModel(path: path, detail: "\(what) \(view.name) has \(values.count) values, the model \(view.count)")
             }
-            _ = model.buffers.value(buffer).buffer.update(fromContentsOf: values)
+            _ = value(view).buffer.update(fromContentsOf: values)
         }
         if let extra = saved.keys.sorted().first {
-            throw CheckpointError.doesNotFitModel(path: path, detail: "its buffer \(extra) is not in the model built from its config")
+            throw CheckpointError.doesNotFitModel(path: path, detail: "its \(what) \(extra) is not in the model built from its config")
         }
     }
 }
