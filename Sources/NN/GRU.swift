@@ -81,14 +81,17 @@ public final class GRU: RecurrentLayer {
         let output = previous + n * h
         for sample in 0..<n {
             let (row, projection) = (a + sample * 3 * h, p + sample * 3 * h)
+            for j in 0..<(2 * h) { row[j] += projection[j] + b[j] }              // i_r + h_r, i_z + h_z
+            logistic(row, into: row, count: 2 * h)                              // r, z
             for j in 0..<h {
-                let r = logistic(row[j] + projection[j] + b[j])
-                let z = logistic(row[h + j] + projection[h + j] + b[h + j])
-                let hn = projection[2 * h + j] + b[2 * h + j]
-                let candidate = hyperbolicTangent(row[2 * h + j] + r * hn)
-                (row[j], row[h + j], row[2 * h + j], projection[2 * h + j]) = (r, z, candidate, hn)
-                let k = sample * h + j
-                output[k] = (1 - z) * candidate + z * previous[k]
+                projection[2 * h + j] += b[2 * h + j]                           // h_n, kept for backward
+                row[2 * h + j] += row[j] * projection[2 * h + j]                // i_n + r ⊙ h_n
+            }
+            hyperbolicTangent(row + 2 * h, into: row + 2 * h, count: h)         // n
+            let (hPrevious, out) = (previous + sample * h, output + sample * h)
+            for j in 0..<h {
+                let z = row[h + j]
+                out[j] = (1 - z) * row[2 * h + j] + z * hPrevious[j]            // h = (1 − z) ⊙ n + z ⊙ h_{t−1}
             }
         }
     }

@@ -61,21 +61,24 @@ public final class LSTM: RecurrentLayer {
         let (n, h) = (batch, units)
         projectHidden(t, into: gateValues, accumulate: true)                   // a += h_t·W_hhᵀ
         let a = gateValues.pointer + t * n * 4 * h                             // (N, 4H), becomes i f g o
-        let previous = cells.pointer + t * n * h
-        let cell = previous + n * h
-        let tanhC = cellTanh.pointer + t * n * h
-        let output = hidden.pointer + (t + 1) * n * h
         for sample in 0..<n {
             let row = a + sample * 4 * h
-            for j in 0..<h {
-                let i = logistic(row[j]), f = logistic(row[h + j])
-                let g = hyperbolicTangent(row[2 * h + j]), o = logistic(row[3 * h + j])
-                (row[j], row[h + j], row[2 * h + j], row[3 * h + j]) = (i, f, g, o)
-                let k = sample * h + j
-                let c = f * previous[k] + i * g
-                let tc = hyperbolicTangent(c)
-                (cell[k], tanhC[k], output[k]) = (c, tc, o * tc)
-            }
+            logistic(row, into: row, count: 2 * h)                             // i, f
+            hyperbolicTangent(row + 2 * h, into: row + 2 * h, count: h)        // g
+            logistic(row + 3 * h, into: row + 3 * h, count: h)                 // o
+        }
+        let previous = cells.pointer + t * n * h
+        let cell = previous + n * h
+        for sample in 0..<n {
+            let (row, c, cPrevious) = (a + sample * 4 * h, cell + sample * h, previous + sample * h)
+            for j in 0..<h { c[j] = row[h + j] * cPrevious[j] + row[j] * row[2 * h + j] }   // c = f ⊙ c_{t−1} + i ⊙ g
+        }
+        let tanhC = cellTanh.pointer + t * n * h
+        hyperbolicTangent(cell, into: tanhC, count: n * h)
+        let output = hidden.pointer + (t + 1) * n * h
+        for sample in 0..<n {
+            let (row, tc, out) = (a + sample * 4 * h, tanhC + sample * h, output + sample * h)
+            for j in 0..<h { out[j] = row[3 * h + j] * tc[j] }                 // h = o ⊙ tanh(c)
         }
     }
 

@@ -2,7 +2,6 @@
 // projection of all steps as one sgemm, the loop over steps forward and backward (through time),
 // and the weight and input gradients of all steps as one sgemm each. Subclasses add their
 // per-step gate maths.
-import Glibc
 import Tensors
 
 /// The base of the recurrent layers: input (N, T, F), H units, G gate blocks.
@@ -246,20 +245,4 @@ func swapLeadingAxes(_ source: UnsafePointer<Float>, into target: UnsafeMutableP
             (target + (i * outer + o) * length).update(from: source + (o * inner + i) * length, count: length)
         }
     }
-}
-
-/// σ(x) = 1 / (1 + e^(−x)), without overflow for any finite x.
-@inline(__always) func logistic(_ x: Float) -> Float {
-    let e = expf(-abs(x))
-    let r = 1 / (1 + e)
-    return x >= 0 ? r : e * r
-}
-
-/// tanh(x) = sign(x)·(1 − e)/(1 + e) with e = e^(−2|x|), from `expf`: glibc's `tanhf` goes
-/// through `expm1f`, which took half of an LSTM's training time (perf). Like `tanhf`, this is
-/// within 1e-7 of the exact value for every Float (measured over [−20, 20]); it never overflows.
-@inline(__always) func hyperbolicTangent(_ x: Float) -> Float {
-    let e = expf(-2 * abs(x))
-    let t = (1 - e) / (1 + e)
-    return x >= 0 ? t : -t
 }

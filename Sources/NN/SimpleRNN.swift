@@ -28,7 +28,7 @@ public final class SimpleRNN: RecurrentLayer {
         let count = batch * units
         projectHidden(t, into: gateValues, accumulate: true)               // a = x_t·W_ihᵀ + b + h_t·W_hhᵀ
         let (a, output) = (gateValues.pointer + t * count, hidden.pointer + (t + 1) * count)
-        for k in 0..<count { output[k] = hyperbolicTangent(a[k]) }
+        hyperbolicTangent(a, into: output, count: count)
     }
 
     override func backwardStep(_ t: Int, _ dh: UnsafeMutablePointer<Float>) {
