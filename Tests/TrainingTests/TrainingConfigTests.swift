@@ -49,6 +49,10 @@ struct TrainingConfigTests {
         ("model.layers.1.type=softplus", "model.layers.1.type", "must be one of"),
         ("model.layers.0.init=lecun", "model.layers.0.init", "must be one of"),
         ("loss=hinge", "loss", "must be softmax_cross_entropy"),
+        ("model.layers.0={type: lstm}", "model.layers.0.units", "is required"),
+        ("model.layers.0={type: gru, units: 4, unit_forget_bias: true}", "model.layers.0.unit_forget_bias", "not a known key"),
+        ("model.layers.0={type: simple_rnn, units: 4, recurrent_init: eye}", "model.layers.0.recurrent_init", "must be one of"),
+        ("model.layers.0={type: reshape}", "model.layers.0.shape", "is required"),
     ])
     func badValuesAreRejectedNamingTheKey(override: String, key: String, message: String) throws {
         let error = #expect(throws: ConfigError.self) {
@@ -163,18 +167,15 @@ extension LayerConfigTests {
         #expect(model.store.parameters.map(\.name).filter { $0.hasPrefix("layers.3.") } == ["layers.3.weight_ih", "layers.3.weight_hh"])
     }
 
-    @Test(arguments: [
-        ("{type: lstm}", "model.layers.0.units", "is required"),
-        ("{type: gru, units: 4, unit_forget_bias: true}", "model.layers.0.unit_forget_bias", "not a known key"),
-        ("{type: simple_rnn, units: 4, recurrent_init: eye}", "model.layers.0.recurrent_init", "must be one of"),
-        ("{type: reshape}", "model.layers.0.shape", "is required"),
-    ])
-    func badRecurrentEntriesAreNamed(entry: String, key: String, message: String) throws {
-        let error = #expect(throws: ConfigError.self) {
-            try TrainingConfig(tree: ConfigTree.parse(yaml: "model:\n  layers:\n    - \(entry)\n", source: "t"), source: "t")
-        }
-        #expect(error?.key == key, "\(String(describing: error))")
-        #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+    @Test func theLSTMExampleConfigReadsImagesAsRowSequences() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("launch/configs/fashion-mnist-lstm.yaml").path
+        let config = try TrainingConfig.load(path: path)
+        #expect(config.layers == [.reshape(shape: [28, 28]), .recurrent(RecurrentLayerConfig(kind: .lstm, units: 128)),
+                                  .dense(units: 10, initializer: .xavierUniform, bias: true)])
+        #expect(config.optimizer == "adam" && config.learningRate == 0.001 && config.batchSize == 64)
+        let model = try Sequential(config.layers.map { $0.makeLayer() }, inputShape: [1, 28, 28])
+        #expect(model.parameterCount == 4 * 128 * (28 + 128 + 1) + 10 * 129)
     }
 }
 
