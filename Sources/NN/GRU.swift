@@ -43,13 +43,11 @@ public final class GRU: RecurrentLayer {
         self.useBias = useBias
         super.init(name: "GRU", units: units, gates: 3, returnSequences: returnSequences, weightInitializer: weightInitializer,
                    recurrentInitializer: recurrentInitializer, biasName: "bias_ih", biasInitializer: useBias ? .zeros : nil)
+        if !useBias { noHiddenBias = Tensor(zeros: [3 * units]) }
     }
 
     override func extraParameters() -> [ParameterSpec] {
-        guard useBias else {
-            noHiddenBias = Tensor(zeros: [width])
-            return []
-        }
+        guard useBias else { return [] }
         return [ParameterSpec(name: "bias_hh", shape: [width], initializer: .zeros, fanIn: units, fanOut: width)]
     }
 
