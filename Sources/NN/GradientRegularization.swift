@@ -5,10 +5,11 @@ import Tensors
 
 extension ParameterStore {
     /// Adds the L1 penalty's gradient, λ·sign(p), to the gradients of every weight (parameters
-    /// named `*.weight`; biases are not penalized, as in Keras' kernel regularizers).
+    /// named `*.weight`, `*.weight_ih`, `*.weight_hh`; biases are not penalized, as in Keras'
+    /// kernel regularizers).
     public func addL1Gradient(_ lambda: Float) {
         guard lambda > 0 else { return }
-        for parameter in parameters where parameter.name.hasSuffix(".weight") {
+        for parameter in parameters where parameter.name.split(separator: ".").last?.hasPrefix("weight") == true {
             let p = values.buffer.baseAddress! + parameter.offset
             let g = gradients.buffer.baseAddress! + parameter.offset
             for i in 0..<parameter.count {

@@ -10,6 +10,8 @@ import Tensors
 /// 1. Glorot & Bengio, "Understanding the difficulty of training deep feedforward neural
 ///    networks", 2010 (Xavier).
 /// 2. He et al., "Delving Deep into Rectifiers", 2015. https://arxiv.org/abs/1502.01852
+/// 3. Saxe, McClelland & Ganguli, "Exact solutions to the nonlinear dynamics of learning in deep
+///    linear neural networks", 2014. https://arxiv.org/abs/1312.6120 (orthogonal)
 public enum Initializer: Sendable, Equatable {
     /// All zeros (the default for biases).
     case zeros
@@ -27,9 +29,16 @@ public enum Initializer: Sendable, Equatable {
     case heUniform
     /// 𝒩(0, 2 / fanIn).
     case heNormal
+    /// A random orthogonal matrix (Keras `Orthogonal`, gain 1): the values seen as a
+    /// (count / fanIn, fanIn) matrix get orthonormal rows, or orthonormal columns when there are
+    /// more rows than columns.
+    case orthogonal
+    /// The values cut into `parts.count` equal consecutive blocks, block i filled by `parts[i]`
+    /// (e.g. an LSTM bias with the forget gate's block at 1).
+    indirect case blocks([Initializer])
 
     /// The config names accepted for each case (`he_normal`, `xavier_uniform`, …).
-    public static let names = ["zeros", "constant", "normal", "uniform", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal"]
+    public static let names = ["zeros", "constant", "normal", "uniform", "xavier_uniform", "xavier_normal", "he_uniform", "he_normal", "orthogonal"]
 
     /// The config name of this initializer (the inverse of `init(name:)` for parameterless cases).
     public var name: String {
@@ -42,6 +51,8 @@ public enum Initializer: Sendable, Equatable {
         case .xavierNormal: return "xavier_normal"
         case .heUniform: return "he_uniform"
         case .heNormal: return "he_normal"
+        case .orthogonal: return "orthogonal"
+        case .blocks: return "blocks"
         }
     }
 
@@ -53,6 +64,7 @@ public enum Initializer: Sendable, Equatable {
         case "xavier_normal", "glorot_normal": self = .xavierNormal
         case "he_uniform", "kaiming_uniform": self = .heUniform
         case "he_normal", "kaiming_normal": self = .heNormal
+        case "orthogonal": self = .orthogonal
         default: return nil
         }
     }
@@ -81,6 +93,16 @@ public enum Initializer: Sendable, Equatable {
         case .heNormal:
             Initializer.normal(standardDeviation: (2 / Float(fanIn)).squareRoot())
                 .fill(values, fanIn: fanIn, fanOut: fanOut, generator: &generator)
+        case .orthogonal:
+            Initializer.fillOrthogonal(values, columns: fanIn, generator: &generator)
+        case .blocks(let parts):
+            precondition(!parts.isEmpty && values.count % parts.count == 0,
+                         "Initializer.blocks: \(values.count) values do not split into \(parts.count) blocks")
+            let size = values.count / parts.count
+            for (index, part) in parts.enumerated() {
+                part.fill(UnsafeMutableBufferPointer(rebasing: values[(index * size)..<((index + 1) * size)]),
+                          fanIn: fanIn, fanOut: fanOut, generator: &generator)
+            }
         }
     }
 }

@@ -121,13 +121,18 @@ public final class Sequential {
 
     /// Back-propagates `outputGradient` through every layer, last first, adding into the
     /// gradient buffer. `layerDone(i, inputGradient)` runs as soon as layer `i` has finished its
-    /// parameter gradients (the hook for starting gradient all-reduces early); the first layer's
-    /// input gradient is not computed and is passed as `nil`.
+    /// parameter gradients (the hook for starting gradient all-reduces early). Nothing below the
+    /// first layer with parameters needs an input gradient, so that layer only accumulates its
+    /// parameter gradients, the parameterless layers in front of it (a reshape or flatten) are
+    /// skipped, and their input gradients are passed as `nil`.
     public func backward(_ outputGradient: Tensor, progress: (any GradientProgress)? = nil,
                          layerDone: (Int, Tensor?) throws -> Void) rethrows {
         var gradient = outputGradient
+        let firstTrainable = layerParameterRanges.firstIndex { !$0.isEmpty } ?? 0
         for index in layers.indices.reversed() {
-            if index == 0 {
+            if index < firstTrainable {
+                try layerDone(index, nil)
+            } else if index == firstTrainable {
                 layers[index].accumulateParameterGradients(gradient, progress: progress)
                 try layerDone(index, nil)
             } else {

@@ -13,17 +13,25 @@ public func gemm(
     _ b: Tensor, transposeB: Bool = false,
     into c: Tensor, alpha: Float = 1, beta: Float = 0
 ) {
-    let (aRows, aCols) = (a.rowCount, a.rowLength)
-    let (bRows, bCols) = (b.rowCount, b.rowLength)
-    let (m, k) = transposeA ? (aCols, aRows) : (aRows, aCols)
-    let (kb, n) = transposeB ? (bCols, bRows) : (bRows, bCols)
-    precondition(k == kb, "gemm: inner dimensions differ: \(a.shape)\(transposeA ? "ᵀ" : "") × \(b.shape)\(transposeB ? "ᵀ" : "")")
-    precondition(c.rowCount == m && c.rowLength == n, "gemm: output is \(c.shape), expected [\(m), \(n)]")
+    gemm(a.matrix, transposeA: transposeA, b.matrix, transposeB: transposeB, into: c.matrix, alpha: alpha, beta: beta)
+}
+
+/// `c = alpha · op(a) · op(b) + beta · c` on matrix views, whose rows may be strided.
+/// - Precondition: inner dimensions agree and `c` is (rows of op(a), columns of op(b)).
+public func gemm(
+    _ a: MatrixView, transposeA: Bool = false,
+    _ b: MatrixView, transposeB: Bool = false,
+    into c: MatrixView, alpha: Float = 1, beta: Float = 0
+) {
+    let (m, k) = transposeA ? (a.columns, a.rows) : (a.rows, a.columns)
+    let (kb, n) = transposeB ? (b.columns, b.rows) : (b.rows, b.columns)
+    precondition(k == kb, "gemm: inner dimensions differ: [\(a.rows), \(a.columns)]\(transposeA ? "ᵀ" : "") × [\(b.rows), \(b.columns)]\(transposeB ? "ᵀ" : "")")
+    precondition(c.rows == m && c.columns == n, "gemm: output is [\(c.rows), \(c.columns)], expected [\(m), \(n)]")
     if m == 0 || n == 0 { return }
     cblas_sgemm(
         CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
         Int32(m), Int32(n), Int32(k), alpha,
-        a.pointer, Int32(aCols), b.pointer, Int32(bCols), beta, c.pointer, Int32(n))
+        a.base, Int32(max(a.rowStride, 1)), b.base, Int32(max(b.rowStride, 1)), beta, c.base, Int32(max(c.rowStride, 1)))
 }
 
 /// `c += a[:, columns]ᵀ · b`: the rows `columns` of a weight gradient, from a column block of

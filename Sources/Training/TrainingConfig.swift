@@ -17,9 +17,11 @@ public enum LayerConfig: Equatable, Sendable {
     case avgPool2d(poolSize: Int, stride: Int)
     case flatten
     case batchNorm(momentum: Float, epsilon: Float)
+    case reshape(shape: [Int])
+    case recurrent(RecurrentLayerConfig)
 
     /// The `type` names accepted in `model.layers`.
-    static let types = ["dense", "conv2d", "max_pool2d", "avg_pool2d", "flatten",
+    static let types = ["dense", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "reshape", "simple_rnn", "lstm", "gru",
                         "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "identity", "dropout", "batch_norm"]
 
     /// The layer this entry describes.
@@ -41,15 +43,18 @@ public enum LayerConfig: Equatable, Sendable {
         case .avgPool2d(let poolSize, let stride): return AvgPool2D(poolSize: poolSize, stride: stride)
         case .flatten: return Flatten()
         case .batchNorm(let momentum, let epsilon): return BatchNorm(momentum: momentum, epsilon: epsilon)
+        case .reshape(let shape): return Reshape(shape)
+        case .recurrent(let recurrent): return recurrent.makeLayer()
         }
     }
 
-    /// `, init_std: 0.1` and the like, for initializers that take a parameter.
-    static func initializerParameter(_ initializer: Initializer) -> String {
+    /// `, init_std: 0.1` and the like, for initializers that take a parameter (keys named after
+    /// `key`, e.g. `recurrent_init_std`).
+    static func initializerParameter(_ initializer: Initializer, key: String = "init") -> String {
         switch initializer {
-        case .constant(let value): return ", init_value: \(value)"
-        case .normal(let std): return ", init_std: \(std)"
-        case .uniform(let limit): return ", init_limit: \(limit)"
+        case .constant(let value): return ", \(key)_value: \(value)"
+        case .normal(let std): return ", \(key)_std: \(std)"
+        case .uniform(let limit): return ", \(key)_limit: \(limit)"
         default: return ""
         }
     }
@@ -73,6 +78,8 @@ public enum LayerConfig: Equatable, Sendable {
         case .avgPool2d(let poolSize, let stride): return "{type: avg_pool2d, pool_size: \(poolSize), stride: \(stride)}"
         case .flatten: return "{type: flatten}"
         case .batchNorm(let momentum, let epsilon): return "{type: batch_norm, momentum: \(momentum), eps: \(epsilon)}"
+        case .reshape(let shape): return "{type: reshape, shape: [\(shape.map(String.init).joined(separator: ", "))]}"
+        case .recurrent(let recurrent): return recurrent.yaml
         }
     }
 }
@@ -348,6 +355,13 @@ public struct TrainingConfig: Equatable, Sendable {
         case "batch_norm":
             layer = .batchNorm(momentum: try reader.float("momentum", default: 0.1, range: 0...1),
                                epsilon: try reader.float("eps", default: 1e-5, positive: true))
+        case "reshape":
+            guard let shape = try reader.intList("shape"), !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else {
+                throw reader.error("shape", "is required for a reshape layer: a list of positive sizes, e.g. [28, 28]")
+            }
+            layer = .reshape(shape: shape)
+        case "simple_rnn", "lstm", "gru":
+            layer = .recurrent(try RecurrentLayerConfig(type: type, reader: &reader))
         default:
             layer = .relu
         }
@@ -383,16 +397,17 @@ public struct TrainingConfig: Equatable, Sendable {
         return LearningRateSchedule(peak: learningRate, warmupSteps: warmupSteps, decay: decay)
     }
 
-    /// Reads `init` (and its parameter) of a dense or conv2d layer.
-    private static func initializer(_ reader: inout ConfigReader) throws -> Initializer {
-        let name = try reader.string("init", default: "he_normal")
+    /// Reads an initializer key (`init` of a dense or conv2d layer by default) and its
+    /// parameter (`init_value`, `init_std`, `init_limit`, named after `key`).
+    static func initializer(_ reader: inout ConfigReader, key: String = "init", default defaultName: String = "he_normal") throws -> Initializer {
+        let name = try reader.string(key, default: defaultName)
         switch name {
-        case "constant": return .constant(try reader.float("init_value", default: 0))
-        case "normal": return .normal(standardDeviation: try reader.float("init_std", default: 0.05, positive: true))
-        case "uniform": return .uniform(limit: try reader.float("init_limit", default: 0.05, positive: true))
+        case "constant": return .constant(try reader.float("\(key)_value", default: 0))
+        case "normal": return .normal(standardDeviation: try reader.float("\(key)_std", default: 0.05, positive: true))
+        case "uniform": return .uniform(limit: try reader.float("\(key)_limit", default: 0.05, positive: true))
         default:
             guard let named = Initializer(name: name) else {
-                throw reader.error("init", "must be one of \(Initializer.names.joined(separator: ", ")) "
+                throw reader.error(key, "must be one of \(Initializer.names.joined(separator: ", ")) "
                     + "(or the aliases glorot_uniform, glorot_normal, kaiming_uniform, kaiming_normal), got '\(name)'")
             }
             return named

@@ -31,12 +31,6 @@ private func directConvolution(_ x: [Float], n: Int, c: Int, h: Int, w: Int, wei
     return y
 }
 
-private func setParameters(_ model: Sequential, _ values: [[Float]]) {
-    for (parameter, value) in zip(model.store.parameters, values) {
-        _ = model.store.value(parameter).buffer.update(fromContentsOf: value)
-    }
-}
-
 struct ConvolutionTests {
     @Test func forwardOnHandNumbers() throws {
         let layer = Conv2D(filters: 1, kernelSize: 2)

@@ -38,4 +38,30 @@ struct InitializerTests {
         b.initializeParameters(seed: 12)
         #expect(Array(a.store.values.buffer) != Array(b.store.values.buffer))
     }
+
+    @Test(arguments: [(3, 7), (7, 3), (5, 5)])
+    func orthogonalHasOrthonormalRowsOrColumns(rows: Int, columns: Int) {
+        var values = [Float](repeating: 0, count: rows * columns)
+        var generator = Generator(seed: 4)
+        values.withUnsafeMutableBufferPointer { Initializer.orthogonal.fill($0, fanIn: columns, fanOut: rows, generator: &generator) }
+        // the shorter side's vectors: rows of a wide matrix, columns of a tall one
+        let (count, length) = (min(rows, columns), max(rows, columns))
+        func element(_ vector: Int, _ i: Int) -> Float { rows <= columns ? values[vector * columns + i] : values[i * columns + vector] }
+        for a in 0..<count {
+            for b in 0..<count {
+                let dot = (0..<length).reduce(Float(0)) { $0 + element(a, $1) * element(b, $1) }
+                #expect(abs(dot - (a == b ? 1 : 0)) < 1e-5, "vectors \(a), \(b): \(dot)")
+            }
+        }
+        #expect(Initializer(name: "orthogonal") == .orthogonal)
+    }
+
+    @Test func blocksFillEachPartWithItsInitializer() {
+        var values = [Float](repeating: 9, count: 6)
+        var generator = Generator(seed: 1)
+        values.withUnsafeMutableBufferPointer {
+            Initializer.blocks([.zeros, .constant(1), .constant(2)]).fill($0, fanIn: 1, fanOut: 1, generator: &generator)
+        }
+        #expect(values == [0, 0, 1, 1, 2, 2])
+    }
 }

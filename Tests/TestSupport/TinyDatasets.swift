@@ -25,24 +25,59 @@ public enum TinyDatasets {
     /// given per shard), `val.h5` and `test.h5`.
     public static func writeBlobDirectory(_ path: String, shardSizes: [Int], evalCount: Int = 60,
                                           features: Int = 8, classes: Int = 3, featureShape: [Int]? = nil) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        for (index, size) in shardSizes.enumerated() {
-            let (values, labels) = blobs(count: size, features: features, classes: classes, seed: UInt64(index + 1))
-            try DatasetShard.write(path: "\(path)/\(DatasetFormat.trainShardName(index: index, count: shardSizes.count))",
-                                   features: values, labels: labels,
-                                   metadata: metadata(features: features, classes: classes, split: .train, index: index, count: shardSizes.count, shape: featureShape))
-        }
-        for (split, seed) in [(DatasetSplit.validation, UInt64(100)), (.test, 200)] {
-            let (values, labels) = blobs(count: evalCount, features: features, classes: classes, seed: seed)
-            try DatasetShard.write(path: "\(path)/\(split == .test ? DatasetFormat.testFileName : DatasetFormat.validationFileName)",
-                                   features: values, labels: labels,
-                                   metadata: metadata(features: features, classes: classes, split: split, index: 0, count: 1, shape: featureShape))
+        try writeDirectory(path, shardSizes: shardSizes, evalCount: evalCount, classes: classes,
+                           featureShape: featureShape ?? [features], source: "TinyDatasets.blobs") { count, seed in
+            blobs(count: count, features: features, classes: classes, seed: seed)
         }
     }
 
-    private static func metadata(features: Int, classes: Int, split: DatasetSplit, index: Int, count: Int, shape: [Int]?) -> DatasetMetadata {
-        DatasetMetadata(numClasses: classes, featureShape: shape ?? [features], scale: 1,
-                        classNames: (0..<classes).map { "class\($0)" }, source: "TinyDatasets.blobs",
+    /// A sequence task for recurrent layers: `count` sequences of `steps` steps of `features`
+    /// Gaussian noise values (σ 0.5), where one random step carries a pulse of +2 on feature
+    /// `label` (so there are `features` classes). Values are (count, steps · features), row-major.
+    public static func pulses(count: Int, steps: Int = 8, features: Int = 3, seed: UInt64 = 1) -> (values: [Float], labels: [Int32]) {
+        var generator = Generator(seed: seed, keys: [0x7075_6C73])
+        var values: [Float] = []
+        var labels: [Int32] = []
+        for _ in 0..<count {
+            let (label, step) = (generator.nextInt(below: features), generator.nextInt(below: steps))
+            labels.append(Int32(label))
+            for t in 0..<steps {
+                for j in 0..<features { values.append(generator.normal(standardDeviation: 0.5) + (t == step && j == label ? 2 : 0)) }
+            }
+        }
+        return (values, labels)
+    }
+
+    /// Writes a dataset directory of `pulses` (feature shape [steps · features], as flat as
+    /// Fashion-MNIST's rows are before a reshape layer).
+    public static func writePulseDirectory(_ path: String, shardSizes: [Int], evalCount: Int = 60,
+                                           steps: Int = 8, features: Int = 3) throws {
+        try writeDirectory(path, shardSizes: shardSizes, evalCount: evalCount, classes: features,
+                           featureShape: [steps * features], source: "TinyDatasets.pulses") { count, seed in
+            pulses(count: count, steps: steps, features: features, seed: seed)
+        }
+    }
+
+    private static func writeDirectory(_ path: String, shardSizes: [Int], evalCount: Int, classes: Int, featureShape: [Int], source: String,
+                                       sample: (Int, UInt64) -> (values: [Float], labels: [Int32])) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        for (index, size) in shardSizes.enumerated() {
+            let (values, labels) = sample(size, UInt64(index + 1))
+            try DatasetShard.write(path: "\(path)/\(DatasetFormat.trainShardName(index: index, count: shardSizes.count))",
+                                   features: values, labels: labels,
+                                   metadata: metadata(classes: classes, split: .train, index: index, count: shardSizes.count, shape: featureShape, source: source))
+        }
+        for (split, seed) in [(DatasetSplit.validation, UInt64(100)), (.test, 200)] {
+            let (values, labels) = sample(evalCount, seed)
+            try DatasetShard.write(path: "\(path)/\(split == .test ? DatasetFormat.testFileName : DatasetFormat.validationFileName)",
+                                   features: values, labels: labels,
+                                   metadata: metadata(classes: classes, split: split, index: 0, count: 1, shape: featureShape, source: source))
+        }
+    }
+
+    private static func metadata(classes: Int, split: DatasetSplit, index: Int, count: Int, shape: [Int], source: String) -> DatasetMetadata {
+        DatasetMetadata(numClasses: classes, featureShape: shape, scale: 1,
+                        classNames: (0..<classes).map { "class\($0)" }, source: source,
                         split: split, shardIndex: index, shardCount: count)
     }
 

@@ -51,6 +51,10 @@ struct TrainingConfigTests {
         ("loss=hinge", "loss", "must be one of softmax_cross_entropy, binary_cross_entropy, mse, mae, huber"),
         ("loss={type: huber, label_smoothing: 0.1}", "loss.label_smoothing", "is not a known key"),
         ("loss={type: huber, delta: 0}", "loss.delta", "must be > 0"),
+        ("model.layers.0={type: lstm}", "model.layers.0.units", "is required"),
+        ("model.layers.0={type: gru, units: 4, unit_forget_bias: true}", "model.layers.0.unit_forget_bias", "not a known key"),
+        ("model.layers.0={type: simple_rnn, units: 4, recurrent_init: eye}", "model.layers.0.recurrent_init", "must be one of"),
+        ("model.layers.0={type: reshape}", "model.layers.0.shape", "is required"),
     ])
     func badValuesAreRejectedNamingTheKey(override: String, key: String, message: String) throws {
         let error = #expect(throws: ConfigError.self) {
@@ -147,6 +151,49 @@ struct LayerConfigTests {
         #expect(config.clipNorm == 2 && config.clipValue == 0.5 && config.l1 == 0.001 && config.labelSmoothing == 0.1)
         #expect(config.earlyStopping?.maximizes == true && config.earlyStopping?.patience == 3)
         #expect(try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "r"), source: "r") == config)
+    }
+}
+
+extension LayerConfigTests {
+    @Test func recurrentLayersParseWithDefaultsBuildAndRoundTrip() throws {
+        let yaml = """
+            model:
+              layers:
+                - {type: reshape, shape: [28, 28]}
+                - {type: lstm, units: 16, return_sequences: true}
+                - {type: gru, units: 8, return_sequences: true, init: he_uniform, recurrent_init: normal, recurrent_init_std: 0.2}
+                - {type: simple_rnn, units: 4, return_sequences: true, bias: false}
+                - {type: lstm, units: 3, unit_forget_bias: false}
+            """
+        let config = try TrainingConfig(tree: ConfigTree.parse(yaml: yaml, source: "t"), source: "t")
+        var lstm = RecurrentLayerConfig(kind: .lstm, units: 16)
+        lstm.returnSequences = true
+        var gru = RecurrentLayerConfig(kind: .gru, units: 8)
+        (gru.returnSequences, gru.initializer, gru.recurrentInitializer) = (true, .heUniform, .normal(standardDeviation: 0.2))
+        var rnn = RecurrentLayerConfig(kind: .simpleRNN, units: 4)
+        (rnn.bias, rnn.returnSequences) = (false, true)
+        var last = RecurrentLayerConfig(kind: .lstm, units: 3)
+        last.unitForgetBias = false
+        #expect(config.layers == [.reshape(shape: [28, 28]), .recurrent(lstm), .recurrent(gru), .recurrent(rnn), .recurrent(last)])
+        #expect(lstm.initializer == .xavierUniform && lstm.recurrentInitializer == .orthogonal && !RecurrentLayerConfig(kind: .gru, units: 1).returnSequences)
+        #expect(try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "r"), source: "r") == config)
+
+        let model = try Sequential(config.layers.map { $0.makeLayer() }, inputShape: [1, 28, 28])
+        #expect(model.outputShape == [3])
+        #expect(model.layers.map(\.summary) == ["Reshape([1, 28, 28] → [28, 28])", "LSTM((28, 28) → (28, 16))", "GRU((28, 16) → (28, 8))",
+                                                "SimpleRNN((28, 8) → (28, 4))", "LSTM((28, 4) → 3)"])
+        #expect(model.store.parameters.map(\.name).filter { $0.hasPrefix("layers.3.") } == ["layers.3.weight_ih", "layers.3.weight_hh"])
+    }
+
+    @Test func theLSTMExampleConfigReadsImagesAsRowSequences() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("launch/configs/fashion-mnist-lstm.yaml").path
+        let config = try TrainingConfig.load(path: path)
+        #expect(config.layers == [.reshape(shape: [28, 28]), .recurrent(RecurrentLayerConfig(kind: .lstm, units: 128)),
+                                  .dense(units: 10, initializer: .xavierUniform, bias: true)])
+        #expect(config.optimizer == "adam" && config.learningRate == 0.001 && config.batchSize == 64)
+        let model = try Sequential(config.layers.map { $0.makeLayer() }, inputShape: [1, 28, 28])
+        #expect(model.parameterCount == 4 * 128 * (28 + 128 + 1) + 10 * 129)
     }
 }
 
