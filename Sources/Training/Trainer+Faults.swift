@@ -86,7 +86,9 @@ extension Trainer {
         (communicator as? CollectiveDeadline)?.step = step
         guard case .success(let injection?) = FaultInjection.environment else { return }
         for fault in injection.faults where fault.rank == communicator.rank && fault.step == step {
-            FileHandle.standardError.write(Data("swiftddp: \(FaultInjection.variable): \(fault.kind) on rank \(fault.rank) at step \(step)\n".utf8))
+            // the wall-clock time lets a test measure how long the job takes to end after the fault
+            let time = String(format: "%.3f", Date().timeIntervalSince1970)
+            FileHandle.standardError.write(Data("swiftddp: \(FaultInjection.variable): \(fault.kind) on rank \(fault.rank) at step \(step), time \(time)\n".utf8))
             switch fault.kind {
             case .kill: kill(getpid(), SIGKILL)
             case .slow(let seconds): Thread.sleep(forTimeInterval: seconds)
