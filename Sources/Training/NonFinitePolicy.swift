@@ -2,6 +2,7 @@
 // every rank skip the step (training.nonfinite: skip, up to training.nonfinite_max_skips) or stop
 // (stop); and a checkpoint is never written with a non-finite value in it.
 import NN
+import Tensors
 
 /// Where the first non-finite element of a flat buffer lies, by parameter.
 public struct NonFiniteElement: Equatable, Sendable {
@@ -13,24 +14,12 @@ public struct NonFiniteElement: Equatable, Sendable {
     public let value: Float
 }
 
-/// Whether every element of `buffer` is finite: Σ x·0 is 0 exactly when none is NaN or ±∞, and
-/// the 16-lane sum runs at memory speed (a few µs for a million floats).
+/// Whether every element of `buffer` is finite. Σ x² through BLAS (`sdot`, fast in debug
+/// builds too: about 30 µs for 2 MB) is finite exactly when every element is, unless a huge
+/// finite element overflows it; only then are the elements looked at one by one.
 func allFinite(_ buffer: UnsafeMutableBufferPointer<Float>) -> Bool {
     guard let base = buffer.baseAddress else { return true }
-    let raw = UnsafeRawPointer(base)
-    var lanes = SIMD16<Float>(repeating: 0)
-    let whole = buffer.count / 16 * 16
-    var i = 0
-    while i < whole {
-        lanes += raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) * 0
-        i += 16
-    }
-    var rest: Float = 0
-    while i < buffer.count {
-        rest += base[i] * 0
-        i += 1
-    }
-    return lanes.sum() + rest == 0
+    return sumOfSquares(count: buffer.count, x: base).isFinite || buffer.allSatisfy(\.isFinite)
 }
 
 /// The first non-finite element of `buffer`, a flat buffer with `store`'s layout (values,
