@@ -390,9 +390,9 @@ public final class Trainer {
 
 /// `value` with `digits` decimals, without Foundation's `String(format:)` in hot paths.
 func fixed(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
+    guard value.isFinite, abs(value) * scale < 9e18 else { return "\(value)" }   // beyond Int: as Swift prints it
     let text = "\(Int((abs(value) * scale).rounded()))"
     let padded = String(repeating: "0", count: max(0, digits + 1 - text.count)) + text
     let sign = value < 0 && (abs(value) * scale).rounded() > 0 ? "-" : ""
