@@ -94,12 +94,12 @@ struct FaultTests {
         print("fault timing: slow, --simulate-ranks 2: the process ended after \(Date().timeIntervalSince(started)) s in all")
     }
 
-    @Test(arguments: ["mpirun", "simulate"])
-    func nanGradientOnOneRankStopsEveryRankNamingTheParameter(launcher: String) throws {
+    @Test(arguments: [("mpirun", 2), ("mpirun", 4), ("simulate", 2)])
+    func nanGradientOnOneRankStopsEveryRankNamingTheParameter(launcher: String, ranks: Int) throws {
         let directory = try workspace()
         let fault = ["SWIFTDDP_FAULT": "nan_grad:rank=1:step=5"]
-        let arguments = train(directory, "--timeout", "20") + (launcher == "simulate" ? ["--simulate-ranks", "2"] : [])
-        let stopped = launcher == "mpirun" ? try mpirun(ranks: 2, arguments, environment: fault, timeout: 120)
+        let arguments = train(directory, "--timeout", "20") + (launcher == "simulate" ? ["--simulate-ranks", String(ranks)] : [])
+        let stopped = launcher == "mpirun" ? try mpirun(ranks: ranks, arguments, environment: fault, timeout: 120)
             : try runCommand(builtProduct("swiftddp"), arguments, environment: fault, timeout: 120)
         let end = Date()
         #expect(stopped.status == 1, "\(stopped.error)")
@@ -107,18 +107,29 @@ struct FaultTests {
         // reported once, by rank 0, for every rank
         #expect(stopped.error.components(separatedBy: message).count == 2, "\(stopped.error)")
         #expect(!FileManager.default.fileExists(atPath: directory.file("run/checkpoints/ckpt-00000005.h5")))
-        print("fault timing: nan_grad (\(launcher)): the job ended \(secondsToExit(stopped, endedAt: end).map { "\($0)" } ?? "?") s after the fault")
+        print("fault timing: nan_grad (\(launcher), \(ranks) ranks): the job ended \(secondsToExit(stopped, endedAt: end).map { "\($0)" } ?? "?") s after the fault")
 
         // with training.nonfinite: skip the step is skipped on every rank, and mpirun and the
         // simulation still agree bit for bit
         let skip = ["--set", "training.nonfinite=skip", "--overwrite"]
-        let skipped = launcher == "mpirun" ? try mpirun(ranks: 2, arguments + skip, environment: fault, timeout: 120)
+        let skipped = launcher == "mpirun" ? try mpirun(ranks: ranks, arguments + skip, environment: fault, timeout: 120)
             : try runCommand(builtProduct("swiftddp"), arguments + skip, environment: fault, timeout: 120)
         #expect(skipped.status == 0, "\(skipped.error)")
         #expect(skipped.output.contains("warning: step 5: the averaged gradient of layers.0.weight is nan (element 0); step skipped (1 of at most 10"),
                 "\(skipped.output)")
         let reference = try runCommand(builtProduct("swiftddp"), ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("reference"),
-                                                                  "--simulate-ranks", "2"] + skip, environment: fault, timeout: 120)
+                                                                  "--simulate-ranks", String(ranks)] + skip, environment: fault, timeout: 120)
         #expect(parameterChecksum(skipped.output) != nil && parameterChecksum(skipped.output) == parameterChecksum(reference.output))
+    }
+
+    @Test(arguments: [2, 4])
+    func aBadShardOnOneRankStopsEveryRankBeforeAnythingIsWritten(ranks: Int) throws {
+        let directory = try workspace()
+        try TinyDatasets.poison(directory.file("data/train-00001-of-00004.h5"), row: 7, shardIndex: 1, shardCount: 4)   // rank 1's
+        let result = try mpirun(ranks: ranks, train(directory), timeout: 120)
+        #expect(result.status == 1, "\(result.error)")
+        let problem = "preflight found 1 problem(s); nothing was written:\n  rank(s) 1: \(directory.file("data/train-00001-of-00004.h5")): features row 7 holds inf"
+        #expect(result.error.components(separatedBy: problem).count == 2, "\(result.error)")   // once, by rank 0
+        #expect(!FileManager.default.fileExists(atPath: directory.file("run")))
     }
 }

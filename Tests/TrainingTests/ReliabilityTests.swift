@@ -128,6 +128,21 @@ struct ReliabilityTests {
             + "\(directory.file("missing")) does not exist (run `swiftddp prepare fashion-mnist --out \(directory.file("missing"))`)")
     }
 
+    @Test func ranksWithAnotherConfigAreNamed() throws {
+        let directory = try TemporaryDirectory("preflight-config")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64, 64])
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("data")).write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let error = #expect(throws: TrainingError.self) {
+            _ = try LocalCommunicator.run(ranks: 3) { comm in
+                let config = try TrainingConfig.load(path: directory.file("config.yaml"), overrides: comm.rank == 2 ? ["seed=8"] : [])
+                return try Trainer(config: config, options: RunOptions(runDirectory: directory.file("run")), communicator: comm,
+                                   console: Console(rank: comm.rank, quiet: true)).run()
+            }
+        }
+        #expect(error?.description.contains("rank(s) 2 resolved another config than rank 0") == true, "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("run")))
+    }
+
     @Test func reliabilityKeysHaveDefaultsAndRoundTrip() throws {
         let defaults = TrainingConfig()
         #expect(defaults.nonFinite == "stop" && defaults.nonFiniteMaxSkips == 10 && defaults.collectiveTimeout == 300)
