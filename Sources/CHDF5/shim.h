@@ -18,4 +18,3 @@ static inline unsigned chdf5_acc_excl(void) { return H5F_ACC_EXCL; }
 static inline size_t chdf5_variable(void) { return H5T_VARIABLE; }
 static inline hid_t chdf5_p_link_create(void) { return H5P_LINK_CREATE; }
 static inline hid_t chdf5_p_group_create(void) { return H5P_GROUP_CREATE; }
-static inline hid_t chdf5_p_file_access(void) { return H5P_FILE_ACCESS; }

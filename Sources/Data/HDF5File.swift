@@ -74,68 +74,53 @@ public final class HDF5File {
 
     /// Writes a new file through `body` so that `path` only ever holds a complete file.
     ///
-    /// The file is built in memory (HDF5's core driver, no backing store), then written as
-    /// `<path>.partial` with plain `write(2)` calls, synced to disk and renamed over `path`. If
-    /// `body` or any step throws, the partial file is removed and `path` is left as it was. A full
-    /// disk or a file-size limit thus fails one system call with its errno (HDF5 1.10, writing
-    /// the file itself, cannot close a file after a failed write and crashes at exit).
+    /// The file is written as `<path>.partial`, flushed, closed, synced to disk and then renamed
+    /// over `path`. If `body` (or any step) throws, the partial file is removed and `path` is left
+    /// as it was.
     ///
-    /// - Throws: whatever `body` throws, `HDF5Error.call` naming the HDF5 step that failed, or
-    ///   `HDF5Error.call("write", …)` with the system's reason ("No space left on device").
+    /// A write that fails for lack of space, a file-size limit or a read-only file system (a
+    /// full disk while a checkpoint is written) is reported as `HDF5Error.call("write", …)` with
+    /// the system's reason, e.g. "No space left on device"; HDF5's own message for it spans lines.
+    /// (HDF5 keeps such a file half-open, and its exit-time cleanup would then crash; `hdf5Call`
+    /// turns that cleanup off, see `HDF5Library`.)
+    ///
+    /// - Throws: whatever `body` throws, or `HDF5Error.call` naming the step that failed.
     public static func writeAtomically(path: String, durable: Bool = true, _ body: (HDF5File) throws -> Void) throws {
         let partial = path + ".partial"
-        let image = try inMemoryImage(path: path, body)
         do {
-            try writeBytes(image, to: partial, durable: durable)   // durable: false only for measuring the page-cache rate
+            let file = try create(path: partial)
+            do {
+                try body(file)
+                try hdf5Call("H5Fflush", file: partial, object: "/") { H5Fflush(file.id, H5F_SCOPE_GLOBAL) }
+                try file.close()
+            } catch {
+                try? file.close()
+                throw error
+            }
+            if durable { try syncToDisk(partial) }   // durable: false only for measuring the page-cache rate
             guard rename(partial, path) == 0 else {
                 throw HDF5Error.call("rename", file: partial, object: "/",
                                      detail: "cannot rename to \(path): \(String(cString: strerror(errno)))")
             }
         } catch {
+            let code = errno   // the failed write's, before anything else can change it
             unlink(partial)
-            throw error
-        }
-    }
-
-    /// The bytes of the HDF5 file that `body` builds, made in memory; `path` only names it.
-    private static func inMemoryImage(path: String, _ body: (HDF5File) throws -> Void) throws -> [UInt8] {
-        let access = try hdf5Call("H5Pcreate", file: path, object: "/") { H5Pcreate(chdf5_p_file_access()) }
-        defer { H5Pclose(access) }
-        try hdf5Call("H5Pset_fapl_core", file: path, object: "/") { H5Pset_fapl_core(access, 1 << 20, false) }
-        let id = try hdf5Call("H5Fcreate", file: path, object: "/") { H5Fcreate(path, chdf5_acc_trunc(), chdf5_p_default(), access) }
-        let file = HDF5File(path: path, id: id, isWritable: true)
-        do {
-            try body(file)
-            try hdf5Call("H5Fflush", file: path, object: "/") { H5Fflush(id, H5F_SCOPE_GLOBAL) }
-            let size = try hdf5Call("H5Fget_file_image", file: path, object: "/") { H5Fget_file_image(id, nil, 0) }
-            var image = [UInt8](repeating: 0, count: Int(size))
-            try hdf5Call("H5Fget_file_image", file: path, object: "/") { image.withUnsafeMutableBytes { H5Fget_file_image(id, $0.baseAddress, Int(size)) } }
-            try file.close()
-            return image
-        } catch {
-            try? file.close()
-            throw error
-        }
-    }
-
-    /// Writes `bytes` to a new file at `path` (replacing one), flushed to the disk if `durable`.
-    private static func writeBytes(_ bytes: [UInt8], to path: String, durable: Bool) throws {
-        func failure(_ step: String) -> HDF5Error {
-            HDF5Error.call(step, file: path, object: "/", detail: String(cString: strerror(errno)))
-        }
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw failure("open") }
-        defer { Glibc.close(fd) }
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else { throw failure("write") }
-                offset += written
+            if [ENOSPC, EFBIG, EDQUOT, EROFS, EIO].contains(code), case HDF5Error.call = error {
+                throw HDF5Error.call("write", file: partial, object: "/", detail: String(cString: strerror(code)))
             }
+            throw error
         }
-        if durable, fsync(fd) != 0 { throw failure("fsync") }
+    }
+
+    /// Flushes a closed file's data to the disk, so that a rename never exposes lost contents.
+    private static func syncToDisk(_ path: String) throws {
+        let fd = Glibc.open(path, O_RDONLY)
+        guard fd >= 0, fsync(fd) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if fd >= 0 { Glibc.close(fd) }
+            throw HDF5Error.call("fsync", file: path, object: "/", detail: reason)
+        }
+        Glibc.close(fd)
     }
 
     /// Runs one HDF5 call on this file, throwing `HDF5Error.call` naming `object` on failure.
