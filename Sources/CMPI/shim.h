@@ -14,3 +14,4 @@ static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN
 static inline MPI_Request cmpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline MPI_Status *cmpi_status_ignore(void) { return MPI_STATUS_IGNORE; }
 static inline MPI_Status *cmpi_statuses_ignore(void) { return MPI_STATUSES_IGNORE; }
+static inline MPI_Info cmpi_info_null(void) { return MPI_INFO_NULL; }

@@ -27,11 +27,27 @@ public struct CheckpointDirectory: Sendable {
         return names.filter { $0.hasPrefix("ckpt-") && $0.hasSuffix(".h5") }.sorted(by: >).map { path + "/" + $0 }
     }
 
-    /// Writes `checkpoint`, then deletes all but the newest `keepLast` checkpoints.
+    /// Writes `checkpoint`, then deletes all but the newest `keepLast` checkpoints. Nothing is
+    /// deleted unless the new file is complete.
+    /// - Throws: `CheckpointError.cannotWrite` naming the file, the reason, and the newest
+    ///   complete checkpoint, which is left as it was.
     public func save(_ checkpoint: Checkpoint, keepLast: Int) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        try checkpoint.write(to: file(step: checkpoint.step))
+        try write(checkpoint, to: file(step: checkpoint.step))
         for old in files().dropFirst(max(keepLast, 1)) { try? FileManager.default.removeItem(atPath: old) }
+    }
+
+    /// Writes `checkpoint` as `best.h5` (atomically; the previous `best.h5` stays on failure).
+    public func saveBest(_ checkpoint: Checkpoint) throws {
+        try write(checkpoint, to: bestFile)
+    }
+
+    private func write(_ checkpoint: Checkpoint, to target: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try checkpoint.write(to: target)
+        } catch {
+            throw CheckpointError.cannotWrite(path: target, reason: "\(error)", newest: files().first)
+        }
     }
 
     /// The newest checkpoint that reads and verifies; damaged ones are reported through

@@ -8,6 +8,9 @@ public enum CheckpointError: Error, CustomStringConvertible {
     case checksumMismatch(path: String, stored: String, computed: String)
     case noCheckpoint(directory: String)
     case doesNotFitModel(path: String, detail: String)
+    /// Writing failed (a full disk, an unwritable directory); `newest` is the newest complete
+    /// checkpoint, untouched.
+    case cannotWrite(path: String, reason: String, newest: String?)
 
     public var description: String {
         switch self {
@@ -23,6 +26,9 @@ public enum CheckpointError: Error, CustomStringConvertible {
             return "no valid checkpoint in \(directory) to resume from (train without --resume to start afresh)"
         case .doesNotFitModel(let path, let detail):
             return "checkpoint \(path) does not fit the configured model: \(detail)"
+        case .cannotWrite(let path, let reason, let newest):
+            return "cannot write checkpoint \(path): \(reason) (is the disk full or the directory read-only?); "
+                + (newest.map { "the newest complete checkpoint, \($0), is intact" } ?? "no complete checkpoint exists yet")
         }
     }
 }

@@ -29,7 +29,7 @@ public final class CheckpointWriter: @unchecked Sendable {
         let thread = Thread { [self] in
             do {
                 try directory.save(checkpoint, keepLast: keepLast)
-                if alsoAsBest { try checkpoint.write(to: directory.bestFile) }
+                if alsoAsBest { try directory.saveBest(checkpoint) }
             } catch {
                 lock.lock()
                 failure = error

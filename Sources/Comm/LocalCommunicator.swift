@@ -14,10 +14,19 @@ import Foundation
 ///     return x[0]          // 6 on every rank
 /// }
 /// ```
-public final class LocalCommunicator: Communicator, @unchecked Sendable {
+public final class LocalCommunicator: Communicator, CollectiveDeadline, @unchecked Sendable {
     public let rank: Int
     public var size: Int { group.size }
     private let group: Group
+    /// Seconds a collective waits for the other threads before failing with `CollectiveTimeout`.
+    public var timeoutSeconds = Double.infinity
+    /// This rank's step, visible to the other ranks' timeout diagnostics.
+    public var step: Int {
+        get { group.step(of: rank) }
+        set { group.setStep(newValue, of: rank) }
+    }
+    /// Collectives this rank has entered.
+    private var sequence = 0
 
     private init(rank: Int, group: Group) {
         self.rank = rank
@@ -53,8 +62,15 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
 
     // MARK: - Collectives
 
+    /// The wait of one collective: its name for diagnostics and the deadline.
+    private func entering(_ operation: String, count: Int) -> Group.Wait {
+        sequence += 1
+        return Group.Wait(rank: rank, operation: operation, count: count, sequence: sequence, timeout: timeoutSeconds)
+    }
+
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {
-        try group.exchange(rank: rank, operation: "allReduceSum", count: buffer.count, pointer: UnsafeMutableRawPointer(buffer.baseAddress))
+        let wait = entering("allReduceSum", count: buffer.count)
+        try group.exchange(wait, pointer: UnsafeMutableRawPointer(buffer.baseAddress))
         // Phase 1: rank r reduces its chunk of every rank's buffer, in rank order, into scratch.
         let mine = chunk(rank, of: buffer.count, ranks: size)
         let scratch = group.scratch(count: buffer.count)
@@ -63,16 +79,17 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
             for source in 1..<size { sum += group.floatPointer(source)[i] }
             scratch[i] = sum
         }
-        try group.barrier(rank: rank)
+        try group.barrier(wait)
         // Phase 2: everyone copies the reduced buffer back.
         if buffer.count > 0 { buffer.baseAddress!.update(from: scratch, count: buffer.count) }
-        try group.barrier(rank: rank)
+        try group.barrier(wait)
     }
 
     public func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] {
         var mine = values
+        let wait = entering("allReduce", count: values.count)
         return try mine.withUnsafeMutableBufferPointer { buffer -> [Double] in
-            try group.exchange(rank: rank, operation: "allReduce", count: buffer.count, pointer: UnsafeMutableRawPointer(buffer.baseAddress))
+            try group.exchange(wait, pointer: UnsafeMutableRawPointer(buffer.baseAddress))
             var result = [Double](repeating: 0, count: buffer.count)
             for i in 0..<buffer.count {
                 var value = group.pointer(0).assumingMemoryBound(to: Double.self)[i]
@@ -86,29 +103,31 @@ public final class LocalCommunicator: Communicator, @unchecked Sendable {
                 }
                 result[i] = value
             }
-            try group.barrier(rank: rank)
+            try group.barrier(wait)
             return result
         }
     }
 
     public func allGather(_ value: UInt64) throws -> [UInt64] {
         var mine = value
+        let wait = entering("allGather", count: 1)
         return try withUnsafeMutablePointer(to: &mine) { pointer in
-            try group.exchange(rank: rank, operation: "allGather", count: 1, pointer: UnsafeMutableRawPointer(pointer))
+            try group.exchange(wait, pointer: UnsafeMutableRawPointer(pointer))
             let values = (0..<size).map { group.pointer($0).assumingMemoryBound(to: UInt64.self).pointee }
-            try group.barrier(rank: rank)
+            try group.barrier(wait)
             return values
         }
     }
 
     public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, from root: Int) throws {
-        try group.exchange(rank: rank, operation: "broadcast", count: buffer.count, pointer: UnsafeMutableRawPointer(buffer.baseAddress))
+        let wait = entering("broadcast", count: buffer.count)
+        try group.exchange(wait, pointer: UnsafeMutableRawPointer(buffer.baseAddress))
         if rank != root, buffer.count > 0 { buffer.baseAddress!.update(from: group.floatPointer(root), count: buffer.count) }
-        try group.barrier(rank: rank)
+        try group.barrier(wait)
     }
 
     public func barrier() throws {
-        try group.barrier(rank: rank)
+        try group.barrier(entering("barrier", count: 0))
     }
 
     public func abort(code: Int32) {
@@ -131,12 +150,38 @@ extension LocalCommunicator {
         private var operations: [(String, Int)]
         private var scratchBuffer: UnsafeMutablePointer<Float>
         private var scratchCount = 0
+        /// The generation each rank last entered, and each rank's step (timeout diagnostics).
+        private var entered: [Int]
+        private var steps: [Int]
+
+        /// One rank's wait in one collective.
+        struct Wait {
+            let rank: Int
+            let operation: String
+            let count: Int
+            let sequence: Int
+            let timeout: Double
+        }
 
         init(size: Int) {
             self.size = size
             pointers = Array(repeating: nil, count: size)
             operations = Array(repeating: ("", 0), count: size)
             scratchBuffer = .allocate(capacity: 1)
+            entered = Array(repeating: -1, count: size)
+            steps = Array(repeating: -1, count: size)
+        }
+
+        func step(of rank: Int) -> Int {
+            condition.lock()
+            defer { condition.unlock() }
+            return steps[rank]
+        }
+
+        func setStep(_ step: Int, of rank: Int) {
+            condition.lock()
+            steps[rank] = step
+            condition.unlock()
         }
 
         deinit { scratchBuffer.deallocate() }
@@ -150,12 +195,13 @@ extension LocalCommunicator {
 
         /// Publishes this rank's buffer, waits for all ranks, and checks that every rank called
         /// the same collective with the same element count.
-        func exchange(rank: Int, operation: String, count: Int, pointer: UnsafeMutableRawPointer?) throws {
+        func exchange(_ wait: Wait, pointer: UnsafeMutableRawPointer?) throws {
+            let rank = wait.rank, operation = wait.operation
             condition.lock()
             pointers[rank] = pointer
-            operations[rank] = (operation, count)
+            operations[rank] = (operation, wait.count)
             condition.unlock()
-            try barrier(rank: rank)
+            try barrier(wait)
             let (firstOperation, firstCount) = operations[0]
             if let mismatch = operations.firstIndex(where: { $0 != firstOperation || $1 != firstCount }) {
                 throw CommError(operation: operation, rank: rank,
@@ -184,11 +230,15 @@ extension LocalCommunicator {
             return scratchBuffer
         }
 
-        func barrier(rank: Int) throws {
+        /// Waits until every rank has arrived, or throws `CollectiveTimeout` naming the ranks
+        /// that did not arrive within `wait.timeout` (and poisons the group).
+        func barrier(_ wait: Wait) throws {
+            let rank = wait.rank
             condition.lock()
             defer { condition.unlock() }
             if poisoned { throw CommError(operation: "barrier", rank: rank, reason: "another rank failed") }
             let myGeneration = generation
+            entered[rank] = myGeneration
             arrived += 1
             if arrived == size {
                 arrived = 0
@@ -196,7 +246,20 @@ extension LocalCommunicator {
                 condition.broadcast()
                 return
             }
-            while generation == myGeneration && !poisoned { condition.wait() }
+            let deadline = Deadline(seconds: wait.timeout)
+            while generation == myGeneration && !poisoned {
+                guard wait.timeout.isFinite else {
+                    condition.wait()
+                    continue
+                }
+                if !condition.wait(until: Date(timeIntervalSinceNow: deadline.remaining)), generation == myGeneration, !poisoned {
+                    poisoned = true
+                    condition.broadcast()
+                    let ranks = (0..<size).map { entered[$0] == myGeneration ? RankWhereabouts.arrived : .missing(step: steps[$0]) }
+                    throw CollectiveTimeout(rank: rank, step: steps[rank], operation: "\(wait.operation) of \(wait.count) value(s)",
+                                            sequence: wait.sequence, seconds: wait.timeout, ranks: ranks)
+                }
+            }
             if poisoned && generation == myGeneration {
                 throw CommError(operation: "barrier", rank: rank, reason: "another rank failed")
             }

@@ -17,7 +17,12 @@ import Comm
 /// start order, the all-gathers on a duplicate (`gatherCommunicator`), and a reduction's
 /// all-gather starts only after those of all earlier reductions (`advance`), whatever order
 /// their scatters happen to finish in on each rank.
-public final class MPICommunicator: Communicator {
+///
+/// **Deadline.** Every collective is nonblocking underneath, and a wait polls it against
+/// `timeoutSeconds`; when that passes, the rank reads the others' progress from a one-sided
+/// window (`ProgressBoard`) and throws `CollectiveTimeout` naming the step, the collective, and
+/// the ranks that arrived and did not.
+public final class MPICommunicator: Communicator, CollectiveDeadline {
     /// The MPI communicator (the world, or a sub-group made by `split`).
     public let communicator: MPI_Comm
     /// A duplicate of `communicator` that carries the all-gather phase.
@@ -27,6 +32,15 @@ public final class MPICommunicator: Communicator {
     private var scratch = ScratchPool()
     /// Reductions started and not yet complete, in start order.
     private var inFlight: [PendingReduction] = []
+    /// Seconds a collective may wait for the other ranks (`.infinity`: `MPI_Wait`, no deadline).
+    public var timeoutSeconds = Double.infinity
+    /// This rank's step, published for the other ranks' timeout diagnostics.
+    public var step = -1 {
+        didSet { board?.at(step: step) }
+    }
+    /// Collectives started on this communicator (the same sequence on every rank).
+    private var sequence = 0
+    private let board: ProgressBoard?
 
     /// Wraps `communicator`, reading rank and size.
     public init(communicator: MPI_Comm) throws {
@@ -41,6 +55,12 @@ public final class MPICommunicator: Communicator {
         guard let duplicate else { throw MPIError(call: "MPI_Comm_dup", code: -1, rank: Int(rank)) }
         try mpi("MPI_Comm_set_errhandler", rank: Int(rank)) { MPI_Comm_set_errhandler(duplicate, cmpi_errors_return()) }
         gatherCommunicator = duplicate
+        board = size > 1 ? ProgressBoard(communicator: communicator, size: Int(size)) : nil
+    }
+
+    /// Frees the progress window (collective: every rank, before `MPI_Finalize`).
+    public func close() {
+        board?.free()
     }
 
     /// Splits into sub-groups: ranks with the same `color` form one, ordered by `key` (the
@@ -64,7 +84,8 @@ public final class MPICommunicator: Communicator {
         if size == 2 {
             // Two ranks: each element is one addition, and x₀ + x₁ == x₁ + x₀ exactly in IEEE
             // arithmetic, so the library's own all-reduce is already deterministic (and faster).
-            let state = ReductionState(count: 0, rank: rank, size: size, scratch: scratch.take(count: 1))
+            let state = ReductionState(count: 0, rank: rank, size: size, scratch: scratch.take(count: 1),
+                                       sequence: begin(), operation: "MPI_Iallreduce of \(buffer.count) floats (gradient sum)")
             state.phase = .gather
             try mpi("MPI_Iallreduce", rank: rank) {
                 MPI_Iallreduce(cmpi_in_place(), buffer.baseAddress, Int32(buffer.count), cmpi_float(), cmpi_sum(),
@@ -75,7 +96,8 @@ public final class MPICommunicator: Communicator {
             return pending
         }
         let needed = chunk(rank, of: buffer.count, ranks: size).count * size
-        let state = ReductionState(count: buffer.count, rank: rank, size: size, scratch: scratch.take(count: needed))
+        let state = ReductionState(count: buffer.count, rank: rank, size: size, scratch: scratch.take(count: needed), sequence: begin(),
+                                   operation: "MPI_Ialltoallv + MPI_Iallgatherv of \(buffer.count) floats (gradient sum)")
         try mpi("MPI_Ialltoallv", rank: rank) {
             MPI_Ialltoallv(buffer.baseAddress, state.sendCounts, state.sendOffsets, cmpi_float(),
                            state.scratch.pointer, state.receiveCounts, state.receiveOffsets, cmpi_float(),
@@ -97,7 +119,7 @@ public final class MPICommunicator: Communicator {
         guard !pending.isComplete else { return }
         try advance(blockingUntil: pending)
         guard let state = pending.state as? ReductionState else { return }
-        try mpi("MPI_Wait", rank: rank) { MPI_Wait(&state.request, cmpi_status_ignore()) }
+        try finish(&state.request, sequence: state.sequence, operation: state.operation)
         complete(pending, state)
     }
 
@@ -110,7 +132,7 @@ public final class MPICommunicator: Communicator {
             guard let state = pending.state as? ReductionState else { continue }
             if state.phase == .scatter {
                 if blocking {
-                    try mpi("MPI_Wait", rank: rank) { MPI_Wait(&state.request, cmpi_status_ignore()) }
+                    try finish(&state.request, sequence: state.sequence, operation: state.operation)
                 } else {
                     var done: Int32 = 0
                     try mpi("MPI_Test", rank: rank) { MPI_Test(&state.request, &done, cmpi_status_ignore()) }
@@ -154,39 +176,89 @@ public final class MPICommunicator: Communicator {
     // MARK: - Small collectives
 
     public func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] {
-        var result = values
+        let result = UnsafeMutableBufferPointer<Double>.allocate(capacity: values.count)
+        defer { result.deallocate() }
+        _ = result.initialize(from: values)
         let op: MPI_Op
         switch operation {
         case .sum: op = cmpi_sum()
         case .max: op = cmpi_max()
         case .min: op = cmpi_min()
         }
-        try mpi("MPI_Allreduce", rank: rank) {
-            MPI_Allreduce(cmpi_in_place(), &result, Int32(result.count), cmpi_double(), op, communicator)
+        var request: MPI_Request? = cmpi_request_null()
+        let sequence = begin()
+        try mpi("MPI_Iallreduce", rank: rank) {
+            MPI_Iallreduce(cmpi_in_place(), result.baseAddress, Int32(result.count), cmpi_double(), op, communicator, &request)
         }
-        return result
+        try finish(&request, sequence: sequence, operation: "MPI_Iallreduce of \(values.count) doubles (\(operation))")
+        return Array(result)
     }
 
     public func allGather(_ value: UInt64) throws -> [UInt64] {
-        var mine = value
-        var all = [UInt64](repeating: 0, count: size)
-        try mpi("MPI_Allgather", rank: rank) {
-            MPI_Allgather(&mine, 1, cmpi_uint64(), &all, 1, cmpi_uint64(), communicator)
+        let buffers = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: size + 1)   // [all ranks' values | mine]
+        defer { buffers.deallocate() }
+        buffers[size] = value
+        var request: MPI_Request? = cmpi_request_null()
+        let sequence = begin()
+        try mpi("MPI_Iallgather", rank: rank) {
+            MPI_Iallgather(buffers.baseAddress! + size, 1, cmpi_uint64(), buffers.baseAddress, 1, cmpi_uint64(), communicator, &request)
         }
-        return all
+        try finish(&request, sequence: sequence, operation: "MPI_Iallgather of 1 uint64 (checksum or hash)")
+        return Array(buffers.prefix(size))
     }
 
     public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, from root: Int) throws {
         var start = 0
         while start < buffer.count {  // counts are Int32: send very large buffers in pieces
             let count = min(buffer.count - start, 1 << 28)
-            try mpi("MPI_Bcast", rank: rank) { MPI_Bcast(buffer.baseAddress! + start, Int32(count), cmpi_float(), Int32(root), communicator) }
+            var request: MPI_Request? = cmpi_request_null()
+            let sequence = begin()
+            try mpi("MPI_Ibcast", rank: rank) {
+                MPI_Ibcast(buffer.baseAddress! + start, Int32(count), cmpi_float(), Int32(root), communicator, &request)
+            }
+            try finish(&request, sequence: sequence, operation: "MPI_Ibcast of \(count) floats from rank \(root)")
             start += count
         }
     }
 
     public func barrier() throws {
-        try mpi("MPI_Barrier", rank: rank) { MPI_Barrier(communicator) }
+        var request: MPI_Request? = cmpi_request_null()
+        let sequence = begin()
+        try mpi("MPI_Ibarrier", rank: rank) { MPI_Ibarrier(communicator, &request) }
+        try finish(&request, sequence: sequence, operation: "MPI_Ibarrier")
+    }
+
+    // MARK: - Deadline
+
+    /// Numbers the next collective and publishes it on the progress board.
+    private func begin() -> Int {
+        sequence += 1
+        board?.started(sequence)
+        return sequence
+    }
+
+    /// Completes `request`: `MPI_Wait` without a deadline, else `MPI_Test` polled until
+    /// `timeoutSeconds` pass, then `CollectiveTimeout` with what the board says about every rank.
+    /// (Open MPI's `MPI_Wait` polls the same way, so the loop costs nothing measurable.)
+    private func finish(_ request: inout MPI_Request?, sequence: Int, operation: @autoclosure () -> String) throws {
+        guard timeoutSeconds.isFinite else {
+            try mpi("MPI_Wait", rank: rank) { MPI_Wait(&request, cmpi_status_ignore()) }
+            return
+        }
+        let deadline = Deadline(seconds: timeoutSeconds)
+        var done: Int32 = 0
+        var polls = 0
+        while true {
+            try mpi("MPI_Test", rank: rank) { MPI_Test(&request, &done, cmpi_status_ignore()) }
+            if done != 0 { return }
+            polls &+= 1
+            if polls & 255 == 0, deadline.hasPassed {
+                let ranks = board?.whereabouts(of: sequence, rank: rank)
+                    ?? (0..<size).map { $0 == rank ? RankWhereabouts.arrived : .unknown }
+                throw CollectiveTimeout(rank: rank, step: step, operation: operation(), sequence: sequence,
+                                        seconds: timeoutSeconds, ranks: ranks)
+            }
+        }
     }
 
     public func abort(code: Int32) {
@@ -215,8 +287,13 @@ private final class ReductionState {
     let receiveCounts: UnsafeMutablePointer<Int32>
     let receiveOffsets: UnsafeMutablePointer<Int32>
     let scratch: (pointer: UnsafeMutablePointer<Float>, count: Int)
+    /// The collective's sequence number and description, for timeout diagnostics.
+    let sequence: Int
+    let operation: String
 
-    init(count: Int, rank: Int, size: Int, scratch: (pointer: UnsafeMutablePointer<Float>, count: Int)) {
+    init(count: Int, rank: Int, size: Int, scratch: (pointer: UnsafeMutablePointer<Float>, count: Int), sequence: Int, operation: String) {
+        self.sequence = sequence
+        self.operation = operation
         sendCounts = .allocate(capacity: size)
         sendOffsets = .allocate(capacity: size)
         receiveCounts = .allocate(capacity: size)

@@ -80,10 +80,21 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
 func hdf5Call<Code: BinaryInteger>(
     _ function: String, file: String, object: String, _ body: () -> Code
 ) throws -> Code {
+    HDF5Library.prepare()
     _ = H5Eset_auto2(chdf5_e_default(), nil, nil)
     let code = body()
     if code < 0 {
         throw HDF5Error.call(function, file: file, object: object, detail: HDF5Error.currentStackDetail())
     }
     return code
+}
+
+/// Process-wide HDF5 setup, done before the first HDF5 call (every call goes through `hdf5Call`).
+enum HDF5Library {
+    /// Turns off HDF5's exit-time cleanup (`H5dont_atexit`, which must precede every other HDF5
+    /// call). After a write fails (a full disk), HDF5 1.10 cannot close the file, and that cleanup
+    /// then crashes the process at exit. Every file is closed explicitly, so nothing is lost.
+    static func prepare() { _ = done }
+
+    private static let done: Void = { _ = H5dont_atexit() }()
 }

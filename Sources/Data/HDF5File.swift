@@ -78,6 +78,12 @@ public final class HDF5File {
     /// over `path`. If `body` (or any step) throws, the partial file is removed and `path` is left
     /// as it was.
     ///
+    /// A write that fails for lack of space, a file-size limit or a read-only file system (a
+    /// full disk while a checkpoint is written) is reported as `HDF5Error.call("write", …)` with
+    /// the system's reason, e.g. "No space left on device"; HDF5's own message for it spans lines.
+    /// (HDF5 keeps such a file half-open, and its exit-time cleanup would then crash; `hdf5Call`
+    /// turns that cleanup off, see `HDF5Library`.)
+    ///
     /// - Throws: whatever `body` throws, or `HDF5Error.call` naming the step that failed.
     public static func writeAtomically(path: String, durable: Bool = true, _ body: (HDF5File) throws -> Void) throws {
         let partial = path + ".partial"
@@ -97,7 +103,11 @@ public final class HDF5File {
                                      detail: "cannot rename to \(path): \(String(cString: strerror(errno)))")
             }
         } catch {
+            let code = errno   // the failed write's, before anything else can change it
             unlink(partial)
+            if [ENOSPC, EFBIG, EDQUOT, EROFS, EIO].contains(code), case HDF5Error.call = error {
+                throw HDF5Error.call("write", file: partial, object: "/", detail: String(cString: strerror(code)))
+            }
             throw error
         }
     }

@@ -81,6 +81,12 @@ public func scale(count: Int, alpha: Float, x: UnsafeMutablePointer<Float>) {
     if count > 0 { cblas_sscal(Int32(count), alpha, x, 1) }
 }
 
+/// Σ xᵢ² over `count` elements (`cblas_sdot` of `x` with itself). It is NaN or ±∞ when an
+/// element is, and also when a huge finite element (|xᵢ| > 1.8e19) overflows it.
+public func sumOfSquares(count: Int, x: UnsafePointer<Float>) -> Float {
+    count > 0 ? cblas_sdot(Int32(count), x, 1, x, 1) : 0
+}
+
 /// The Euclidean norm of `count` elements (`cblas_snrm2`).
 public func norm2(count: Int, x: UnsafePointer<Float>) -> Float {
     count > 0 ? cblas_snrm2(Int32(count), x, 1) : 0

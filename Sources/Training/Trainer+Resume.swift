@@ -36,8 +36,9 @@ extension Trainer {
         }
         header = try comm.allReduce(header, .sum)   // only rank 0 contributes
         guard header[0] == 1 else {
-            if let failure { throw failure }
-            throw TrainingError.ranksDisagree(what: "the checkpoint to resume from (rank 0 could not load it)", ranks: [0])
+            // rank 0's reason on every rank, so that the job ends together and says why once
+            let reason = try comm.allGatherText(failure.map { "\($0)" } ?? "")[0]
+            throw TrainingError.cannotResume(reason.isEmpty ? "rank 0 could not load the checkpoint" : reason)
         }
 
         // parameters, optimizer state and callback state: rank 0's, on every rank

@@ -1,4 +1,4 @@
-// Loading this rank's data and building the configured model.
+// This rank's data (loaded and checked by preflight) and building the configured model.
 import Data
 import NN
 
@@ -12,29 +12,6 @@ struct RankData {
 }
 
 extension Trainer {
-    /// Loads this rank's part of the training shards (ShardAssignment) and, on rank 0, the
-    /// validation and test files.
-    func loadData() throws -> RankData {
-        let rank = communicator.rank
-        let directory = try DatasetDirectory(path: config.dataDirectory)
-        let assignment = try ShardAssignment(files: directory.trainShards, rank: rank, ranks: communicator.size) { path in
-            let file = try HDF5File.open(path: path)
-            defer { try? file.close() }
-            return try file.datasetInfo("/" + config.featuresKey).shape.first ?? 0
-        }
-        let shards = try assignment.parts.map { part in
-            (index: part.shuffleKey,
-             shard: try DatasetShard.load(path: part.path, featuresKey: config.featuresKey, labelsKey: config.labelsKey, rows: part.rows))
-        }
-        let loader = try TrainingLoader(shards: shards, batchSize: config.batchSize, seed: config.seed, shuffle: config.shuffle)
-        func evaluationSet(_ path: String?) throws -> DatasetShard? {
-            guard rank == 0, let path else { return nil }
-            return try DatasetShard.load(path: path, featuresKey: config.featuresKey, labelsKey: config.labelsKey)
-        }
-        return RankData(loader: loader, validation: try evaluationSet(directory.validation), test: try evaluationSet(directory.test),
-                        hasValidation: directory.validation != nil)
-    }
-
     /// Builds the configured layers for samples of `sampleShape` and checks that the model gives
     /// `outputs` values per sample (the loss's requirement, explained by `source`).
     func buildModel(sampleShape: [Int], outputs: Int, source: String, dataPath: String) throws -> Sequential {

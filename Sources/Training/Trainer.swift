@@ -95,16 +95,13 @@ public final class Trainer {
         let comm = communicator
         let rank = comm.rank, worldSize = comm.size
 
-        // ---- data: this rank's shards (rank 0 also loads validation and test), same steps everywhere
-        let data = try loadData()
+        // ---- data: this rank's shards (rank 0 also loads validation and test), checked by
+        // preflight on every rank, with the same config and schema everywhere; same steps everywhere
+        let data = try preflight()
         let reference = data.loader.shards[0].shard
         let stepsPerEpoch = Int(try comm.allReduce([Double(options.overfitBatches.map { min($0, data.loader.stepsPerEpoch) } ?? data.loader.stepsPerEpoch)], .min)[0])
         var totalSteps = min(config.maxSteps ?? Int.max, stepsPerEpoch * config.epochs)
         var epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch
-
-        try agree(on: config.yaml, what: "the resolved config (check --set flags and config files)")
-        try agree(on: "\(reference.featureShape) \(reference.task) \(reference.numClasses) \(reference.numTargets) \(config.featuresKey) \(config.labelsKey)",
-                  what: "the training data's schema (feature shape, task, number of classes or targets)")
 
         // ---- model: same seed on every rank, and rank 0's values broadcast anyway
         let (criterion, outputs, outputsSource) = try makeCriterion(fitting: data)   // the loss must fit the labels
@@ -127,17 +124,9 @@ public final class Trainer {
             throw TrainingError.missingData("early_stopping / reduce_lr_on_plateau monitor a validation metric but \(config.dataDirectory) has no val.h5")
         }
 
-        // ---- run directory and log (rank 0); a resumed run appends
+        // ---- resume: rank 0 reads and checks the checkpoint, every rank takes its state
         let runDirectory = RunDirectory(path: options.runDirectory)
         let checkpoints = CheckpointDirectory(path: runDirectory.checkpointsPath)
-        var metrics: RunMetricsWriter?
-        if rank == 0 {
-            if options.resume == nil { try runDirectory.prepareFresh(config: config, overwrite: options.overwrite) }
-            console.openLog(path: runDirectory.logPath, append: options.resume != nil)
-            metrics = try RunMetricsWriter(runDirectory: runDirectory, config: config, worldSize: worldSize, append: options.resume != nil)
-        }
-
-        // ---- resume: rank 0 reads and checks the checkpoint, every rank takes its state
         var start = (step: 0, epoch: 0, stepInEpoch: 0)
         var bestMonitor = MetricMonitor(monitor: config.checkpointMonitor, mode: "auto", minDelta: 0)   // for best.h5
         if let resume = options.resume {
@@ -150,6 +139,16 @@ public final class Trainer {
             totalSteps = min(config.maxSteps ?? Int.max,
                              start.step + max(0, (config.epochs - start.epoch) * stepsPerEpoch - start.stepInEpoch))
             epochs = start.epoch + (start.stepInEpoch + max(0, totalSteps - start.step) + stepsPerEpoch - 1) / stepsPerEpoch
+        }
+
+        // ---- run directory and log (rank 0), the first writes, after every check; a resumed run appends
+        var metrics: RunMetricsWriter?
+        if rank == 0 {
+            if options.resume == nil { try runDirectory.prepareFresh(config: config, overwrite: options.overwrite) }
+            console.openLog(path: runDirectory.logPath, append: options.resume != nil)
+            metrics = try RunMetricsWriter(runDirectory: runDirectory, config: config, worldSize: worldSize, append: options.resume != nil)
+        }
+        if options.resume != nil {
             var record = MetricsRecord()
             record["time"] = .number(Date().timeIntervalSince1970)
             record["step"] = .integer(start.step)
@@ -163,6 +162,7 @@ public final class Trainer {
         /// Rank 0 copies the state and writes it in the background; `waitForDisk` (a signal, the
         /// end of the run) waits until the file is complete before anyone goes on.
         func saveCheckpoint(step: Int, epoch: Int, stepInEpoch: Int, waitForDisk: Bool = false, best: Bool = false) throws {
+            try refuseNonFinite(model.store, optimizer, step: step)   // every rank: the same values
             lastCheckpointStep = step
             // rank 0 saves the buffers all ranks hold (a best-only checkpoint, which rank 0 alone
             // writes, follows the epoch's averaging, so no rank enters a collective alone)
@@ -196,6 +196,7 @@ public final class Trainer {
 
         // ---- the loop
         var step = start.step
+        var nonFinite = NonFinitePolicy(config: config)
         var next = (epoch: start.epoch, stepInEpoch: start.stepInEpoch)   // where training would go on
         let runStart = monotonicSeconds()
         let progressBar = ProgressBar(console: console, mode: config.reporting.progress, epochs: epochs, totalSteps: totalSteps,
@@ -212,6 +213,7 @@ public final class Trainer {
                 let batch = data.loader.batch(epoch: options.overfitBatches == nil ? epoch : 0, step: stepInEpoch)
                 let t1 = monotonicSeconds()
                 model.store.zeroGradients()
+                beginStep(step, model.store)   // step for timeout diagnostics; SWIFTDDP_FAULT (tests only)
                 model.reseedStochasticLayers(seed: config.seed, rank: rank, step: step)
                 let logits = try model.forward(batch.features, mode: .training) { layer, output in
                     try anomalies?.afterForward(layer, output, step: step)
@@ -226,9 +228,9 @@ public final class Trainer {
                 // every rank takes the same decision: stop on a non-finite loss or a signal anywhere
                 let flags = try comm.allReduce([loss.isFinite ? Double(worldSize) : Double(rank), -Double(StopSignal.received)], .min)
                 let t3 = monotonicSeconds()
-                if flags[0] < Double(worldSize) {   // the lowest rank whose loss is not finite
-                    throw TrainingError.nonFiniteLoss(step: step, loss: loss.isFinite ? .nan : loss, rank: Int(flags[0]))
-                }
+                // a non-finite loss (flags[0]: the lowest such rank) or averaged gradient: skip or stop, on every rank alike
+                let skip = try nonFinite.skips(step: step, lossRank: flags[0] < Double(worldSize) ? Int(flags[0]) : nil,
+                                               gradients: model.store.gradients.buffer, store: model.store, console: console)
                 let logging = (step + 1) % config.logEvery == 0 || stepInEpoch == stepsThisEpoch - 1
                 model.store.addL1Gradient(config.l1)
                 if let limit = config.clipValue { model.store.clipGradientValues(to: limit) }
@@ -236,17 +238,19 @@ public final class Trainer {
                     ?? (logging ? model.store.gradientNorm() : 0)
                 let learningRate = schedule(step) * (plateau?.scale ?? 1)
                 let kept = frozen.map { Array(model.store.values.buffer[$0]) }   // frozen layers keep their values
-                optimizer.step(model.store, learningRate: learningRate)
+                if !skip { optimizer.step(model.store, learningRate: learningRate) }
                 for (range, values) in zip(frozen, kept) { _ = UnsafeMutableBufferPointer(rebasing: model.store.values.buffer[range]).update(fromContentsOf: values) }
                 let t4 = monotonicSeconds()
                 // ---- TRAINING STEP END
 
                 step += 1
                 next = stepInEpoch + 1 == stepsPerEpoch ? (epoch + 1, 0) : (epoch, stepInEpoch + 1)
-                epochTally.add(meanLoss: loss, outputs: logits, targets: batch.lossTargets)
+                if !skip {
+                    epochTally.add(meanLoss: loss, outputs: logits, targets: batch.lossTargets)
+                    interval.add(loss: loss, outputs: logits, targets: batch.lossTargets, data: t1 - t0, compute: (t2 - t1) + (t4 - t3),
+                                 communication: t3 - t2, exposedCommunication: exposedCommunication, total: t4 - t0)
+                }
                 progressBar?.update(step: step, epoch: epoch, stepInEpoch: stepInEpoch + 1, stepsThisEpoch: stepsThisEpoch, loss: epochTally.loss)
-                interval.add(loss: loss, outputs: logits, targets: batch.lossTargets, data: t1 - t0, compute: (t2 - t1) + (t4 - t3),
-                             communication: t3 - t2, exposedCommunication: exposedCommunication, total: t4 - t0)
                 if config.checksumEvery > 0, step % config.checksumEvery == 0 || step == totalSteps {
                     try compareParameters(model.store, step: step)
                 }
@@ -350,15 +354,6 @@ public final class Trainer {
 
     // MARK: - Agreement checks
 
-    /// Preflight: stops every rank, naming the odd ones, unless all ranks hold the same `text`.
-    private func agree(on text: String, what: String) throws {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
-        let hashes = try communicator.allGather(hash)
-        let differing = hashes.indices.filter { hashes[$0] != hashes[0] }
-        if !differing.isEmpty { throw TrainingError.ranksDisagree(what: what, ranks: differing) }
-    }
-
     /// Stops the run, naming the ranks, if any rank's parameters differ from rank 0's.
     private func compareParameters(_ store: ParameterStore, step: Int) throws {
         let checksums = try communicator.allGather(store.checksum())
@@ -399,9 +394,9 @@ public final class Trainer {
 
 /// `value` with `digits` decimals, without Foundation's `String(format:)` in hot paths.
 func fixed(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
     var scale = 1.0
     for _ in 0..<digits { scale *= 10 }
+    guard value.isFinite, abs(value) * scale < 9e18 else { return "\(value)" }   // beyond Int: as Swift prints it
     let text = "\(Int((abs(value) * scale).rounded()))"
     let padded = String(repeating: "0", count: max(0, digits + 1 - text.count)) + text
     let sign = value < 0 && (abs(value) * scale).rounded() > 0 ? "-" : ""

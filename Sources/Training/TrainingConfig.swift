@@ -167,6 +167,10 @@ public struct TrainingConfig: Equatable, Sendable {
     public var logEvery = 100
     /// Batch size for validation and test evaluation.
     public var evalBatchSize = 1000
+    /// What a non-finite loss or averaged gradient does: `stop` the run, or `skip` the step.
+    public var nonFinite = "stop"
+    /// With `skip`: the run stops at the skip after this many.
+    public var nonFiniteMaxSkips = 10
 
     /// Save a checkpoint every this many steps (0: not by steps).
     public var checkpointEverySteps = 0
@@ -183,6 +187,8 @@ public struct TrainingConfig: Equatable, Sendable {
     public var bucketMegabytes: Float = 4
     /// Compare a checksum of the parameters across ranks every this many steps (0: never).
     public var checksumEvery = 100
+    /// Seconds a rank waits in one collective for the others before the job ends (0: forever).
+    public var collectiveTimeout: Double = 300
 
     /// Validation metrics, TensorBoard, CSV and the progress bar (`evaluation`, `logging`).
     public var reporting = ReportingConfig()
@@ -297,6 +303,8 @@ public struct TrainingConfig: Equatable, Sendable {
         maxSteps = try training.optionalInt("max_steps", minimum: 1)
         logEvery = try training.int("log_every", default: logEvery, minimum: 1)
         evalBatchSize = try training.int("eval_batch_size", default: evalBatchSize, minimum: 1)
+        nonFinite = try training.choice("nonfinite", default: nonFinite, from: ["stop", "skip"])
+        nonFiniteMaxSkips = try training.int("nonfinite_max_skips", default: nonFiniteMaxSkips, minimum: 0)
         try training.finish()
 
         var checkpoint = try root.section("checkpoint")
@@ -310,6 +318,7 @@ public struct TrainingConfig: Equatable, Sendable {
         var distributed = try root.section("distributed")
         bucketMegabytes = try distributed.float("bucket_mb", default: bucketMegabytes, positive: true)
         checksumEvery = try distributed.int("checksum_every", default: checksumEvery, minimum: 0)
+        collectiveTimeout = Double(try distributed.float("timeout_seconds", default: Float(collectiveTimeout), range: 0...Float.greatestFiniteMagnitude))
         try distributed.finish()
 
         try readReporting(&root)
@@ -497,9 +506,11 @@ public struct TrainingConfig: Equatable, Sendable {
         ]
         if let maxSteps { lines.append("  max_steps: \(maxSteps)") }
         lines += ["  log_every: \(logEvery)", "  eval_batch_size: \(evalBatchSize)",
+                  "  nonfinite: \(nonFinite)", "  nonfinite_max_skips: \(nonFiniteMaxSkips)",
                   "checkpoint:", "  every_steps: \(checkpointEverySteps)", "  every_epoch: \(checkpointEveryEpoch)",
                   "  keep_last: \(checkpointKeepLast)", "  save_best: \(checkpointSaveBest)", "  monitor: \(checkpointMonitor)",
-                  "distributed:", "  bucket_mb: \(bucketMegabytes)", "  checksum_every: \(checksumEvery)"]
+                  "distributed:", "  bucket_mb: \(bucketMegabytes)", "  checksum_every: \(checksumEvery)",
+                  "  timeout_seconds: \(collectiveTimeout)"]
         lines += reportingYAML
         return lines.joined(separator: "\n") + "\n"
     }

@@ -4,8 +4,15 @@
 public enum TrainingError: Error, CustomStringConvertible {
     /// The model does not fit the data (wrong output size, wrong input shape).
     case modelDoesNotFitData(String)
-    /// A rank saw a non-finite loss (Keras `TerminateOnNaN`).
-    case nonFiniteLoss(step: Int, loss: Float, rank: Int)
+    /// The loss on some rank (the lowest, `lossRank`) or the averaged gradient was not finite,
+    /// and `training.nonfinite` said stop (or its skips were used up); Keras `TerminateOnNaN`.
+    case nonFinite(step: Int, lossRank: Int?, gradient: NonFiniteElement?, action: String, skipped: Int)
+    /// A checkpoint was about to be written with a non-finite value in it.
+    case nonFiniteCheckpoint(step: Int, what: String, element: NonFiniteElement)
+    /// Preflight found problems with the data, the run directory or the agreement of the ranks.
+    case preflightFailed(problems: [String])
+    /// `--resume`/`--resume-from` found no usable checkpoint (rank 0's reason).
+    case cannotResume(String)
     /// The data directory lacks a file the run needs.
     case missingData(String)
     /// `--detect-anomalies` found a non-finite value.
@@ -21,8 +28,10 @@ public enum TrainingError: Error, CustomStringConvertible {
     /// decision), so the job can end cleanly, reported once by rank 0, without MPI_Abort.
     public var isRaisedByEveryRank: Bool {
         switch self {
-        case .nonFiniteLoss, .parametersDiverged, .gradientCheckFailed, .ranksDisagree: return true
-        case .modelDoesNotFitData, .missingData, .anomaly: return false
+        case .nonFinite, .nonFiniteCheckpoint, .preflightFailed, .cannotResume, .parametersDiverged, .gradientCheckFailed, .ranksDisagree,
+             .modelDoesNotFitData:   // built from the config and the data schema that preflight made every rank agree on
+            return true
+        case .missingData, .anomaly: return false
         }
     }
 
@@ -30,10 +39,16 @@ public enum TrainingError: Error, CustomStringConvertible {
         switch self {
         case .modelDoesNotFitData(let message):
             return message
-        case .nonFiniteLoss(let step, let loss, let rank):
-            return "loss became \(loss) at step \(step) on rank \(rank); training stopped. "
-                + "Hint: lower optimizer.learning_rate, or rerun with --detect-anomalies to find the layer"
-        case .missingData(let message):
+        case .nonFinite(_, _, _, let action, let skipped):
+            let why = action == "skip" ? "after \(skipped) skipped step(s), the most training.nonfinite_max_skips allows" : "training.nonfinite: stop"
+            return "\(finding); training stopped (\(why)). Hint: lower optimizer.learning_rate, clip with optimizer.clip_norm, "
+                + "set training.nonfinite: skip to skip such steps, or rerun with --detect-anomalies to find the layer"
+        case .nonFiniteCheckpoint(let step, let what, let element):
+            return "not writing the checkpoint of step \(step): \(what) of \(element.parameter) element \(element.index) is \(element.value); "
+                + "the newest checkpoint on disk is the last good one"
+        case .preflightFailed(let problems):
+            return "preflight found \(problems.count) problem(s); nothing was written:\n  " + problems.joined(separator: "\n  ")
+        case .missingData(let message), .cannotResume(let message):
             return message
         case .anomaly(let step, let rank, let layer, let what, let value, let index):
             return "non-finite value \(value) in the \(what) of \(layer) at step \(step) on rank \(rank) (element \(index))"
@@ -47,5 +62,15 @@ public enum TrainingError: Error, CustomStringConvertible {
             return "gradient check failed on rank \(rank): \(parameter) has relative error \(error) "
                 + "(backward \(analytic) vs finite differences \(numeric)); its layer's backward is wrong"
         }
+    }
+
+    /// For `.nonFinite`: what was found, e.g. "step 5: the loss became non-finite on rank 1 and
+    /// the averaged gradient of layers.0.weight is nan (element 0)".
+    var finding: String {
+        guard case .nonFinite(let step, let lossRank, let gradient, _, _) = self else { return description }
+        var parts: [String] = []
+        if let lossRank { parts.append("the loss became non-finite on rank \(lossRank)") }
+        if let gradient { parts.append("the averaged gradient of \(gradient.parameter) is \(gradient.value) (element \(gradient.index))") }
+        return "step \(step): " + parts.joined(separator: " and ")
     }
 }

@@ -19,17 +19,31 @@ struct SwiftDDPCommand: ParsableCommand {
             """,
         subcommands: [TrainCommand.self, PrepareCommand.self, InspectCommand.self, MetricsCommand.self, EvaluateCommand.self,
                       CheckCommCommand.self])
+
+    /// Runs the command; a usage error (a flag that does not parse or validate) exits with 2, as
+    /// config errors do, instead of swift-argument-parser's 64 (docs/cli.md, Exit codes).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            var standardError = StandardError()
+            print(fullMessage(for: error), to: &standardError)
+            exit(withError: ExitCode(ExitStatus.usage))
+        }
+    }
 }
 
 /// Prints `error` the way every subcommand reports failures: one line on stderr that names the
-/// file, key or rank, then a non-zero exit.
+/// file, key or rank; returns the exit code for it (`ExitStatus`).
 func fail(_ error: any Error, rank: Int? = nil) -> ExitCode {
     let message = String(describing: error)
     // MPI and communicator errors already start with "rank R: …"
     let prefix = rank.map { message.hasPrefix("rank \($0):") ? "swiftddp: error on " : "swiftddp: error on rank \($0): " } ?? "swiftddp: error: "
     var standardError = StandardError()
     print(prefix + message, to: &standardError)
-    return ExitCode.failure
+    return ExitCode(ExitStatus.code(for: error))
 }
 
 /// `print(..., to:)` target for stderr.

@@ -24,8 +24,10 @@ struct TrainCommand: ParsableCommand {
             Flags override the config; --set overrides any config key (docs/config.md):
               --set optimizer.learning_rate=0.1 --set model.layers.0.units=1024
 
-            Exit status: 0 done; 1 error (under MPI every rank of the job ends);
-            64 bad command line; 130/143 stopped at the end of a step by SIGINT/SIGTERM.
+            Exit status: 0 done; 1 runtime failure (data, checkpoints, disk, ranks; under
+            MPI every rank of the job ends); 2 bad command line or config; 130/143
+            stopped at the end of a step by SIGINT/SIGTERM. Every error message and its
+            exit code: docs/errors.md.
             """)
 
     @Option(help: "The YAML config (see launch/configs/ and docs/config.md).")
@@ -48,6 +50,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Seed (overrides seed).")
     var seed: UInt64?
+
+    @Option(help: ArgumentHelp("Seconds a rank waits in one collective for the others before the job ends, naming the ranks that did not arrive (overrides distributed.timeout_seconds; 0: forever).", valueName: "seconds"))
+    var timeout: Double?
 
     @Option(help: "OpenBLAS threads per rank (default: the CPUs this rank is bound to, or the node's CPUs / ranks on the node; at least 1).")
     var blasThreads: Int?
@@ -92,6 +97,7 @@ struct TrainCommand: ParsableCommand {
                               ("--simulate-ranks", simulateRanks), ("--overfit-batches", overfitBatches), ("--log-every", logEvery)] {
             if let value, value < 1 { throw ValidationError("\(flag) must be ≥ 1, got \(value)") }
         }
+        if let timeout, !(timeout >= 0 && timeout.isFinite) { throw ValidationError("--timeout must be a number of seconds ≥ 0, got \(timeout)") }
         if simulateRanks != nil && MPIRuntime.launchedByMPI {
             throw ValidationError("--simulate-ranks is the single-process debug mode; do not combine it with mpirun")
         }
@@ -112,6 +118,7 @@ struct TrainCommand: ParsableCommand {
         if let seed { all.append("seed=\(seed)") }
         if let maxSteps { all.append("training.max_steps=\(maxSteps)") }
         if let logEvery { all.append("training.log_every=\(logEvery)") }
+        if let timeout { all.append("distributed.timeout_seconds=\(timeout)") }
         return all
     }
 
@@ -119,6 +126,7 @@ struct TrainCommand: ParsableCommand {
         // One OpenBLAS setting per process: the node's CPUs shared by the ranks on it.
         BLASRuntime.setThreads(blasThreads ?? defaultBLASThreads(simulatedRanks: simulateRanks ?? 1))
         StopSignal.install()
+        signal(SIGXFSZ, SIG_IGN)   // a file-size limit (ulimit -f) then fails a write with EFBIG, reported, instead of killing the rank
         if MPIRuntime.launchedByMPI {
             try runUnderMPI()
         } else if let ranks = simulateRanks {
@@ -141,23 +149,31 @@ struct TrainCommand: ParsableCommand {
         } catch {
             throw fail(error)
         }
+        communicator.timeoutSeconds = TrainingConfig().collectiveTimeout   // until the config sets its own
         do {
             try train(communicator: communicator)
+            communicator.close()
             MPIRuntime.finalize()
         } catch let exit as ExitCode where exit.rawValue == 130 || exit.rawValue == 143 {
+            communicator.close()
             MPIRuntime.finalize()
             throw exit
-        } catch let error as TrainingError where error.isRaisedByEveryRank {
+        } catch where ExitStatus.isRaisedByEveryRank(error) {
             // Every rank stopped at the same point: report once and end cleanly.
-            if communicator.rank == 0 { _ = fail(error) }
+            let code = communicator.rank == 0 ? fail(error) : ExitCode(ExitStatus.code(for: error))
             MPIRuntime.finalize()
-            throw ExitCode.failure
+            throw code
         } catch {
-            _ = fail(error, rank: communicator.rank)
+            // A timeout is seen by every rank that waits; the lowest of them reports it for the
+            // job, and the others give it time to (its MPI_Abort normally ends them first).
+            if let timeout = error as? CollectiveTimeout, timeout.reporter != communicator.rank {
+                Thread.sleep(forTimeInterval: min(timeout.seconds + 5, 60))
+            }
+            let code = fail(error, rank: communicator.rank)
             // End every rank: the others may be waiting in a collective this rank will never enter.
-            if communicator.size > 1 { MPIRuntime.abort(code: 1) }
+            if communicator.size > 1 { MPIRuntime.abort(code: code.rawValue) }
             MPIRuntime.finalize()
-            throw ExitCode.failure
+            throw code
         }
     }
 
@@ -170,14 +186,21 @@ struct TrainCommand: ParsableCommand {
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            let rank = (error as? CommError)?.rank ?? (error as? TrainingError).flatMap(\.rank)
+            let rank = (error as? CommError)?.rank ?? (error as? CollectiveTimeout)?.rank ?? (error as? TrainingError).flatMap(\.rank)
             throw fail(error, rank: rank)
         }
     }
 
     /// One rank's run. Throws `ExitCode` 130/143 after a clean stop on a signal.
     private func train(communicator: any Communicator) throws {
-        let config = try TrainingConfig.load(path: config, overrides: allOverrides)
+        // every rank reads the config; when all fail alike the job ends once, cleanly (exit 2)
+        let loaded = Result { try TrainingConfig.load(path: self.config, overrides: allOverrides) }
+        let failures = try communicator.allReduce([(try? loaded.get()) == nil ? 1 : 0], .sum)[0]
+        if failures > 0 {
+            if case .failure(let error) = loaded { throw Int(failures) == communicator.size ? RaisedByEveryRank(error: error) : error }
+            throw CommError(operation: "loading the config", rank: communicator.rank, reason: "another rank could not load \(self.config)")
+        }
+        let config = try loaded.get()
         let console = Console(rank: communicator.rank)
         console.print0("swiftddp train: \(communicator.size) rank(s)\(simulateRanks != nil ? " simulated in one process" : ""), "
             + "OpenBLAS \(BLASRuntime.threads) thread(s) per rank (\(BLASRuntime.coreName))")
@@ -202,7 +225,7 @@ extension TrainingError {
     /// The rank named in the error, if any.
     var rank: Int? {
         switch self {
-        case .nonFiniteLoss(_, _, let rank), .anomaly(_, let rank, _, _, _, _), .gradientCheckFailed(_, _, _, _, let rank): return rank
+        case .anomaly(_, let rank, _, _, _, _), .gradientCheckFailed(_, _, _, _, let rank): return rank
         default: return nil
         }
     }

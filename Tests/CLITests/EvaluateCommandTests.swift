@@ -131,6 +131,6 @@ struct EvaluateCommandTests {
         let result = try swiftddp("evaluate", "--checkpoint", weights, "--data", data)
         #expect(result.status != 0 && result.error.contains("--save-weights file"), "\(result.error)")
         let usage = try swiftddp("evaluate", "--data", data)
-        #expect(usage.status == 64 && usage.error.contains("--checkpoint"), "\(usage.error)")
+        #expect(usage.status == 2 && usage.error.contains("--checkpoint"), "\(usage.error)")
     }
 }

@@ -93,10 +93,11 @@ struct MPIRunTests {
     }
 
     @Test func anErrorOnOneRankEndsTheWholeJob() throws {
-        // A NaN in the second shard only: rank 1 fails in its first forward pass with
-        // --detect-anomalies while rank 0 waits in the gradient all-reduce; the job must end.
+        // Huge (finite, so preflight passes them) features in the second shard only: rank 1's
+        // first layer overflows and it fails with --detect-anomalies while rank 0 waits in the
+        // gradient all-reduce; the job must end.
         let directory = try workspace(shards: [64, 64])
-        try TinyDatasets.poison(directory.file("data/train-00001-of-00002.h5"), shardIndex: 1, shardCount: 2)
+        try TinyDatasets.poison(directory.file("data/train-00001-of-00002.h5"), value: 3e38, shardIndex: 1, shardCount: 2)
         let result = try mpirun(ranks: 2, trainArguments(directory, run: "fail", ["--detect-anomalies"]), timeout: 120)
         #expect(result.status != 0 && result.status != -9, "status \(result.status)")
         #expect(result.error.contains("error on rank 1"), "\(result.error)")

@@ -81,10 +81,11 @@ public let repositoryRoot: String = {
 public let mpirunAvailable: Bool = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
     .contains { FileManager.default.isExecutableFile(atPath: "\($0)/mpirun") }
 
-/// Runs `launch/mpirun.sh` with `ranks` ranks of the built `swiftddp`.
-public func mpirun(ranks: Int, _ arguments: [String], timeout: Double = 300) throws -> CommandResult {
+/// Runs `launch/mpirun.sh` with `ranks` ranks of the built `swiftddp`; the ranks inherit
+/// `environment`.
+public func mpirun(ranks: Int, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 300) throws -> CommandResult {
     try runCommand(repositoryRoot + "/launch/mpirun.sh", arguments,
-                   environment: ["RANKS": String(ranks), "SWIFTDDP": builtProduct("swiftddp")], timeout: timeout)
+                   environment: environment.merging(["RANKS": String(ranks), "SWIFTDDP": builtProduct("swiftddp")]) { $1 }, timeout: timeout)
 }
 
 /// The value of the last "parameter checksum: …" line a run printed.

@@ -108,12 +108,14 @@ public enum TinyDatasets {
 }
 
 extension TinyDatasets {
-    /// Rewrites the shard at `path` with an infinite value in every feature of row 0 (for the
-    /// anomaly tests).
-    public static func poison(_ path: String, shardIndex: Int = 0, shardCount: Int = 1) throws {
+    /// Rewrites the shard at `path` with `value` in every feature of row `row`: infinite by
+    /// default (preflight refuses the shard), or a huge finite value that overflows in the first
+    /// layer (the anomaly tests).
+    public static func poison(_ path: String, value: Float = .infinity, row: Int = 0, shardIndex: Int = 0, shardCount: Int = 1) throws {
         let shard = try DatasetShard.load(path: path)
         var values = shard.features.toArray()
-        for j in 0..<shard.features.rowLength { values[j] = .infinity }
+        let width = shard.features.rowLength
+        for j in 0..<width { values[row * width + j] = value }
         try DatasetShard.write(path: path, features: values, labels: shard.labels,
                                metadata: DatasetMetadata(numClasses: shard.numClasses, featureShape: shard.featureShape, scale: 1,
                                                          classNames: shard.classNames, source: "poisoned",

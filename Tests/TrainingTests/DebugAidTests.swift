@@ -87,7 +87,8 @@ struct DebugAidTests {
     @Test func anomalyDetectionNamesTheLayerStepAndRank() throws {
         let directory = try TemporaryDirectory("anomaly")
         try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64, 64])
-        try TinyDatasets.poison(directory.file("data/train-00001-of-00002.h5"), shardIndex: 1, shardCount: 2)
+        // finite (preflight passes it) but so large that the first layer's output overflows
+        try TinyDatasets.poison(directory.file("data/train-00001-of-00002.h5"), value: 3e38, shardIndex: 1, shardCount: 2)
         let config = try config(directory)
         // two simulated ranks: only rank 1 holds the bad shard
         let error = #expect(throws: TrainingError.self) {

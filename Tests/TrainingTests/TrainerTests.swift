@@ -63,7 +63,7 @@ struct TrainerTests {
         let config = try TrainingConfig.load(path: configPath)
         let trainer = Trainer(config: config, options: RunOptions(runDirectory: directory.file("run")),
                               communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true))
-        let error = #expect(throws: RunDirectoryError.self) { try trainer.run() }
+        let error = #expect(throws: TrainingError.self) { try trainer.run() }   // preflight, before any file changes
         #expect(error?.description.contains("--overwrite") == true)
     }
 
