@@ -12,6 +12,9 @@ enum Memory {
         return Double(alloc_count_thread() - before) / Double(max(times, 1))
     }
 
+    /// Allocations by the calling thread so far.
+    static var threadAllocations: UInt64 { alloc_count_thread() }
+
     /// Allocations by every thread of the process so far.
     static var totalAllocations: UInt64 { alloc_count_total() }
 

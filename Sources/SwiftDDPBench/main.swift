@@ -13,6 +13,8 @@ let usage = """
     ddp:  under mpirun (or alone, as 1 rank): global samples/s, exposed all-reduce wait vs the reduction alone;
           --poll off makes Communicator.poll a no-op (an experiment: reductions then advance only in finish)
     checkpoint [--parameters 100000000] [--reps 3] [--dir D]: save and restore throughput (Adam state included)
+    allocations [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 50]:
+          heap allocations per steady-state step of the real Trainer loop (runs of N and 2N steps)
     order-check: mpirun -np 2; regression check for the collective-ordering bug fixed in 094a84c (exit 1 if it is back)
     Lines starting with RESULT are for launch/bench.sh.
     """
@@ -34,6 +36,10 @@ do {
                          repetitions: try options.int("reps", 7), warmup: try options.int("warmup", 30),
                          bucketMegabytes: try options.double("bucket-mb", 4),
                          reduceIterations: try options.int("reduce-iters", 10), noPoll: poll == "off")
+    case "allocations":
+        let options = try Options(arguments.dropFirst(2), allowed: ["config", "data", "steps"])
+        try AllocationBench.run(configPath: options.string("config", "launch/configs/fashion-mnist-mlp.yaml"),
+                                dataDirectory: options.string("data", "datasets/fashion-mnist"), steps: try options.int("steps", 50))
     case "order-check":
         try OrderCheck.run()
     case "checkpoint":

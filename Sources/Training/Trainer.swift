@@ -80,6 +80,9 @@ public final class Trainer {
     public let options: RunOptions
     public let communicator: any Communicator
     public let console: Console
+    /// Called on every rank after each optimizer step with the global step count (instrumentation:
+    /// `swiftddp-bench allocations` counts the heap allocations between two calls).
+    public var stepEnded: ((Int) -> Void)?
 
     /// Prepares a run; nothing is loaded until `run()`.
     public init(config: TrainingConfig, options: RunOptions, communicator: any Communicator, console: Console) {
@@ -250,6 +253,7 @@ public final class Trainer {
                     interval.add(loss: loss, outputs: logits, targets: batch.lossTargets, data: t1 - t0, compute: (t2 - t1) + (t4 - t3),
                                  communication: t3 - t2, exposedCommunication: exposedCommunication, total: t4 - t0)
                 }
+                stepEnded?(step)
                 progressBar?.update(step: step, epoch: epoch, stepInEpoch: stepInEpoch + 1, stepsThisEpoch: stepsThisEpoch, loss: epochTally.loss)
                 if config.checksumEvery > 0, step % config.checksumEvery == 0 || step == totalSteps {
                     try compareParameters(model.store, step: step)
