@@ -12,16 +12,18 @@ struct RankData {
 }
 
 extension Trainer {
-    /// Loads this rank's part of the training shards (ShardAssignment) and, on rank 0, the
-    /// validation and test files.
+    /// Loads this rank's part of the training shards (ShardAssignment) from its host's data
+    /// directory (Trainer+HostData) and, on rank 0, the validation and test files.
     func loadData() throws -> RankData {
         let rank = communicator.rank
-        let directory = try DatasetDirectory(path: config.dataDirectory)
+        let directory = try hostDatasetDirectory()
         let assignment = try ShardAssignment(files: directory.trainShards, rank: rank, ranks: communicator.size) { path in
+            try checkHostHas([path], in: directory)
             let file = try HDF5File.open(path: path)
             defer { try? file.close() }
             return try file.datasetInfo("/" + config.featuresKey).shape.first ?? 0
         }
+        try checkHostHas(assignment.parts.map(\.path), in: directory)
         let shards = try assignment.parts.map { part in
             (index: part.shuffleKey,
              shard: try DatasetShard.load(path: part.path, featuresKey: config.featuresKey, labelsKey: config.labelsKey, rows: part.rows))
@@ -32,7 +34,7 @@ extension Trainer {
             return try DatasetShard.load(path: path, featuresKey: config.featuresKey, labelsKey: config.labelsKey)
         }
         return RankData(loader: loader, validation: try evaluationSet(directory.validation), test: try evaluationSet(directory.test),
-                        hasValidation: directory.validation != nil)
+                        hasValidation: try rankZeroHasValidation(directory))
     }
 
     /// Builds the configured layers for samples of `sampleShape` and checks the model's output
