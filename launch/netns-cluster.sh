@@ -31,6 +31,9 @@
 #                                binding would pin the first rank of every host to core 0
 #   --mca mpi_yield_when_idle 1  ranks waiting in MPI give up the CPU (more ranks than cores)
 #   --mca oob_tcp_keepalive_*    a cut link ends the job in about 15 s instead of about 500 s
+#   --mca coll_libnbc_iallreduce_algorithm 1   ring for the 2-rank all-reduce: Open MPI's default
+#                                (binomial: reduce, then broadcast) sends the gradient twice in a
+#                                row, 1.7× slower on a bandwidth-bound link (docs/performance.md)
 #   --mca orte_tmpdir_base       session directories inside the cluster's state directory
 # and a per-host hostname, without which shared-memory segments of different hosts collide.
 # When mpirun ends, whatever is left running in the cluster (the ranks of a host whose link was
@@ -180,6 +183,7 @@ cmd_run() {
         --mca btl tcp,vader,self \
         --mca btl_tcp_if_include "$subnet.0/24" --mca oob_tcp_if_include "$subnet.0/24" \
         --bind-to none --mca mpi_yield_when_idle 1 \
+        --mca coll_libnbc_iallreduce_algorithm 1 \
         --mca orte_tmpdir_base "$state/tmp" \
         "${keepalive[@]}" "$@" || status=$?
     return "$status"
