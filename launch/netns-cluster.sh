@@ -36,6 +36,8 @@
 #                                row, 1.7× slower on a bandwidth-bound link (docs/performance.md)
 #   --mca orte_tmpdir_base       session directories inside the cluster's state directory
 # and a per-host hostname, without which shared-memory segments of different hosts collide.
+# ARGS may set any of these themselves (e.g. --mca coll_libnbc_iallreduce_algorithm 0, or
+# --bind-to core): then the script's value is left out.
 # When mpirun ends, whatever is left running in the cluster (the ranks of a host whose link was
 # cut) is killed, so a failed run leaves no processes behind.
 #
@@ -161,15 +163,33 @@ cmd_up() {
 }
 
 cmd_run() {
-    local first keepalive=() h
+    local first h
     first=$(hosts | head -1)
     [ -n "$first" ] || die "no cluster (run: $0 up N S)"
     [ -f "$state/hostfile" ] || die "no hostfile in $state (NC_STATE differs from the one used by up?)"
+    # the settings of the header; one that ARGS give themselves (--mca NAME VALUE) is left out,
+    # since Open MPI refuses a parameter given twice
+    local settings=()
+    add() {
+        local arg
+        for arg in "${args[@]}"; do [ "$arg" = "$1" ] && return 0; done
+        settings+=(--mca "$1" "$2")
+    }
+    local args=("$@")
+    [[ " $* " == *" --bind-to "* ]] || settings+=(--bind-to none)
+    add plm_rsh_agent "$self agent"
+    add btl tcp,vader,self
+    add btl_tcp_if_include "$subnet.0/24"
+    add oob_tcp_if_include "$subnet.0/24"
+    add mpi_yield_when_idle 1
+    add coll_libnbc_iallreduce_algorithm 1
+    add orte_tmpdir_base "$state/tmp"
     local ka=${NC_KEEPALIVE:-10 2 3}
     if [ "$ka" != "off" ]; then
         read -r time interval probes <<<"$ka"
-        keepalive=(--mca oob_tcp_keepalive_time "$time" --mca oob_tcp_keepalive_intvl "$interval"
-                   --mca oob_tcp_keepalive_probes "$probes")
+        add oob_tcp_keepalive_time "$time"
+        add oob_tcp_keepalive_intvl "$interval"
+        add oob_tcp_keepalive_probes "$probes"
     fi
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
     # whatever is still running in the cluster when mpirun ends or this script is stopped
@@ -178,14 +198,7 @@ cmd_run() {
     trap 'exit 143' TERM
     local status=0
     ip netns exec "$first" unshare --uts --mount sh -c "$(host_setup "$first") exec \"\$@\"" sh \
-        mpirun --hostfile "$state/hostfile" \
-        --mca plm_rsh_agent "$self agent" \
-        --mca btl tcp,vader,self \
-        --mca btl_tcp_if_include "$subnet.0/24" --mca oob_tcp_if_include "$subnet.0/24" \
-        --bind-to none --mca mpi_yield_when_idle 1 \
-        --mca coll_libnbc_iallreduce_algorithm 1 \
-        --mca orte_tmpdir_base "$state/tmp" \
-        "${keepalive[@]}" "$@" || status=$?
+        mpirun --hostfile "$state/hostfile" "${settings[@]}" "$@" || status=$?
     return "$status"
 }
 

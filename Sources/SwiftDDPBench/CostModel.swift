@@ -92,7 +92,7 @@ enum CostModel {
                     + "\(spread(times, scale: 1e6))   \(fmt(Double(count * 4) / typical / 1e9, 3))")
                 var line = ResultLine("allreduce")
                 line.add("ranks", Double(size))
-                line.add("bytes", Double(count * 4))
+                line.add("bytes", String(count * 4))
                 line.add("us", typical * 1e6)
                 line.add("us_min", (times.min() ?? 0) * 1e6)
                 line.add("us_max", (times.max() ?? 0) * 1e6)
@@ -120,15 +120,18 @@ enum CostModel {
         let bytes = Double(parameters * 4)
         print("cost model: \(parameters) parameters (\(fmt(bytes / 1e6, 2)) MB of gradient), compute \(fmt(compute * 1e3, 2)) ms/step, "
             + "α = \(fmt(alpha * 1e6, 1)) µs, bandwidth = \(fmt(efficiency, 2)) × line rate, hidden by overlap \(fmt(hidden * 1e3, 2)) ms")
-        print("ranks  " + gbits.map { "| \(fmt($0, 0)) Gb/s: step ms (all-reduce ms), scaling eff." }.joined(separator: " "))
+        // a Markdown table: per rate, the step time, its all-reduce part, and compute / step
+        // (the scaling efficiency against N ranks that never wait)
+        print("| ranks | " + gbits.map { "\(fmt($0, 0)) Gb/s: step ms (all-reduce ms) | efficiency" }.joined(separator: " | ") + " |")
+        print("|---:|" + String(repeating: "---:|---:|", count: gbits.count))
         var results: [ResultLine] = []
         for n in ranks {
-            var row = String(repeating: " ", count: max(0, 5 - String(n).count)) + "\(n)  "
+            var row = "| \(n) |"
             for rate in gbits {
                 let bandwidth = rate * 1e9 / 8 * efficiency
                 let reduce = allReduceSeconds(bytes: bytes, ranks: n, alpha: alpha, bandwidth: bandwidth)
                 let step = compute + max(0, reduce - hidden) + flagsSeconds(ranks: n, alpha: alpha)
-                row += "| \(fmt(step * 1e3, 2)) (\(fmt(reduce * 1e3, 2))), \(fmt(100 * compute / step, 0)) %   "
+                row += " \(fmt(step * 1e3, 2)) (\(fmt(reduce * 1e3, 2))) | \(fmt(100 * compute / step, 0)) % |"
                 var line = ResultLine("predict")
                 line.add("ranks", Double(n))
                 line.add("gbit", rate)
