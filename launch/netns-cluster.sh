@@ -242,10 +242,16 @@ cmd_shape() {
 }
 
 cmd_link() {
-    local updown=$1 h i
+    local updown=$1 h i other
     h=$(host_name "$2")
     i=$(host_index "$h")
     ip -n "$switch" link set "vh$i" "$updown"
+    if [ "$updown" = up ]; then
+        # forget address resolutions that failed or are still being retried while the link was
+        # cut: otherwise the first connection after healing can fail with "no route to host"
+        # when the last retry of a stale resolution runs out
+        for other in $(hosts); do ip -n "$other" neigh flush all 2>/dev/null || true; done
+    fi
     echo "netns-cluster: $h's link is $( [ "$updown" = up ] && echo up || echo cut )"
 }
 
