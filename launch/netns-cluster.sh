@@ -122,7 +122,7 @@ cmd_down() {
 cmd_check() {
     [ "$(id -u)" -eq 0 ] || { echo "netns-cluster: needs root (network namespaces, veth, tc)" >&2; exit 77; }
     command -v ip >/dev/null || { echo "netns-cluster: needs iproute2 (ip)" >&2; exit 77; }
-    local probe="$prefix-probe"
+    local probe="$prefix-probe$$"
     ip netns add "$probe" 2>/dev/null || { echo "netns-cluster: cannot create a network namespace here" >&2; exit 77; }
     if ! ip -n "$probe" link add p0 type veth peer name p1 2>/dev/null; then
         ip netns del "$probe"; echo "netns-cluster: cannot create veth pairs here" >&2; exit 77
