@@ -31,7 +31,7 @@ extension Trainer {
         throw TrainingError.missingData(
             "rank \(communicator.rank) of \(communicator.size) on host \(hostName()) reads \(names.joined(separator: ", ")), "
                 + "which \(names.count == 1 ? "is" : "are") not in \(directory.path) there "
-                + "(\(directory.trainShards.count - directory.missingShards.count) of the \(directory.trainShards.count) shards are). "
+                + "(it holds \(directory.trainShards.count - directory.missingShards.count) of the \(directory.trainShards.count) shards). "
                 + "Copy the shards of this host's ranks to it, or use a path every host shares (docs/operations.md, Data placement)")
     }
 

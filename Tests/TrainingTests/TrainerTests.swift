@@ -75,7 +75,7 @@ struct TrainerTests {
         try FileManager.default.removeItem(atPath: directory.file("data/train-00000-of-00002.h5"))
         let error = #expect(throws: TrainingError.self) { try train(directory) }
         #expect(error?.description.contains("rank 0 of 1 on host ") == true, "\(String(describing: error))")
-        #expect(error?.description.contains("reads train-00000-of-00002.h5, which is not in \(directory.file("data")) there (1 of the 2") == true)
+        #expect(error?.description.contains("reads train-00000-of-00002.h5, which is not in \(directory.file("data")) there (it holds 1 of the 2 shards)") == true)
     }
 
     @Test func modelThatDoesNotFitTheDataIsNamed() throws {
