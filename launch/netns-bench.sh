@@ -2,15 +2,16 @@
 # The cost model's measurements on the emulated cluster (root only; docs/performance.md,
 # "Across hosts: a cost model"). Uses launch/netns-cluster.sh and the release binaries. In each
 # of LAUNCHES rounds, one after the other:
-#   - 1 rank alone, each config: the compute time per step (the model's compute term);
+#   - 1 rank alone, each config, and two single-rank runs at once (one per core, no communication):
+#     the compute time per step, alone and with both cores busy as in a 2-rank job;
 #   - for each RATE, on 2 hosts × 1 rank: the all-reduce over sizes (swiftddp-bench allreduce),
 #     fitted to latency α and bandwidth B, then a training run of each config (its train
 #     records: step_ms, compute_ms, comm_ms, allreduce_wait_ms);
 #   - 4 hosts × 1 rank at FOUR_RATE: the all-reduce sweep (SwiftDDP's own reduction for N > 2).
 # Then, per config and rate, the measured step time against the model's prediction
 #   compute + 2(N−1)/N · S / B + 2(N−1) · α + ⌈log2 N⌉ · α   (S = gradient bytes, N = 2)
-# with the compute term from the 1-rank runs ("independent") or from the same run's compute_ms
-# ("same run"), α and B from the same round's sweep at that rate. Each host gets its own core
+# with the compute term from the concurrent single-rank runs, from the 1-rank run alone, or from
+# the same run's compute_ms, and α and B from the same round's sweep at that rate. Each host gets its own core
 # (NC_CPUSETS "0 1"). Numbers are medians over rounds, with [min–max].
 #
 #   launch/netns-bench.sh                       # about 8 minutes
@@ -60,7 +61,16 @@ trainrun() {   # ranks name config tag
 for round in $(seq "$launches"); do
     echo "== round $round/$launches (load average $(cut -d' ' -f1-3 /proc/loadavg))"
     $cluster up 2 1 >/dev/null
-    for config in $configs; do trainrun 1 "$(basename "$config" .yaml)" "$config" "1rank-$round"; done
+    for config in $configs; do
+        name=$(basename "$config" .yaml)
+        trainrun 1 "$name" "$config" "1rank-$round"
+        # both cores computing, no communication: two independent 1-rank runs at once
+        for core in 0 1; do
+            taskset -c "$core" "$train" train --config "$config" --data "$data" --max-steps "$steps" --log-every 10 \
+                --blas-threads 1 --run-dir "$out/run-$name-busy$core-$round" --overwrite >"$out/train-$name-busy$core-$round.log" 2>&1 &
+        done
+        wait
+    done
     for rate in $rates; do
         $cluster shape "${rate/none/off}" >/dev/null
         sweep 2 "$rate" "$round"
@@ -96,6 +106,9 @@ for config in $configs; do
     printf '  1 rank        step %s  compute %s\n' \
         "$(for i in $(seq "$launches"); do field "$out/run-$name-1rank-$i/metrics.jsonl" step_ms; done | summary)" \
         "$(for i in $(seq "$launches"); do field "$out/run-$name-1rank-$i/metrics.jsonl" compute_ms; done | summary)"
+    busy() { cat "$out/run-$name-busy0-$1/metrics.jsonl" "$out/run-$name-busy1-$1/metrics.jsonl" >"$out/busy-$name-$1.jsonl"
+             field "$out/busy-$name-$1.jsonl" compute_ms; }
+    printf '  2 x 1 rank at once, no communication: compute %s\n' "$(for i in $(seq "$launches"); do busy "$i"; done | summary)"
     for rate in $rates; do
         line=""
         for f in step_ms compute_ms comm_ms allreduce_wait_ms; do
@@ -106,16 +119,18 @@ for config in $configs; do
         predictions=$(for i in $(seq "$launches"); do
             alpha=$(fit "$out/allreduce-2-$rate-$i.log" alpha_us) gbit=$(fit "$out/allreduce-2-$rate-$i.log" gbit)
             compute1=$(field "$out/run-$name-1rank-$i/metrics.jsonl" compute_ms)
+            computeBusy=$(busy "$i")
             own=$(field "$out/run-$name-$rate-$i/metrics.jsonl" compute_ms)
             measured=$(field "$out/run-$name-$rate-$i/metrics.jsonl" step_ms)
-            [ -n "$alpha" ] && [ -n "$measured" ] && awk -v a="$alpha" -v g="$gbit" -v c1="$compute1" -v c2="$own" -v m="$measured" \
-                -v s="$((parameters * 4))" 'BEGIN { comm = s / (g * 1e9 / 8) * 1e3 + (2 + 1) * a / 1e3;
-                    printf "%.4f %.4f %.4f %.4f %.4f\n", comm, c1 + comm, m / (c1 + comm), c2 + comm, m / (c2 + comm) }'
+            [ -n "$alpha" ] && [ -n "$measured" ] && awk -v a="$alpha" -v g="$gbit" -v c1="$compute1" -v c2="$own" -v c3="$computeBusy" \
+                -v m="$measured" -v s="$((parameters * 4))" 'BEGIN { comm = s / (g * 1e9 / 8) * 1e3 + (2 + 1) * a / 1e3;
+                    printf "%.4f %.4f %.4f %.4f %.4f %.4f %.4f\n", comm, c3 + comm, m / (c3 + comm), c1 + comm, m / (c1 + comm), c2 + comm, m / (c2 + comm) }'
         done)
-        printf '      model: all-reduce + flags %s ms; predicted step %s ms (measured/predicted %s); with this run'"'"'s compute %s ms (%s)\n' \
-            "$(awk '{print $1}' <<<"$predictions" | summary)" "$(awk '{print $2}' <<<"$predictions" | summary)" \
-            "$(awk '{print $3}' <<<"$predictions" | summary)" "$(awk '{print $4}' <<<"$predictions" | summary)" \
-            "$(awk '{print $5}' <<<"$predictions" | summary)"
+        column() { awk -v c="$1" '{print $c}' <<<"$predictions" | summary; }
+        printf '      model: all-reduce + flags %s ms\n' "$(column 1)"
+        printf '      predicted step, compute with both cores busy %s ms: measured/predicted %s\n' "$(column 2)" "$(column 3)"
+        printf '      predicted step, compute of 1 rank alone      %s ms: measured/predicted %s\n' "$(column 4)" "$(column 5)"
+        printf '      predicted step, compute of this run           %s ms: measured/predicted %s\n' "$(column 6)" "$(column 7)"
     done
 done
 echo "logs and run directories: $out"
