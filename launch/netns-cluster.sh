@@ -116,7 +116,9 @@ cmd_down() {
     ip netns del "$switch" 2>/dev/null || true
     # shared-memory segments of killed ranks carry the host name
     rm -f /dev/shm/vader_segment."$prefix"-h* 2>/dev/null || true
-    rm -rf "$state"
+    # only what this script put into the state directory (NC_STATE may be any directory)
+    rm -rf "$state/tmp" "$state/hostfile"
+    rmdir "$state" 2>/dev/null || true
 }
 
 cmd_check() {
