@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(libopenmpi-dev openmpi-bin libopenblas-dev libhdf5-dev hdf5-tools zlib1g-dev pkg-config dataset-fashion-mnist
-          librsvg2-bin python3)
+          librsvg2-bin python3 iproute2)   # iproute2: ip and tc for launch/netns-cluster.sh (the multi-host tests)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -64,6 +64,16 @@ struct Options {
         values[name] ?? fallback
     }
 
+    /// A comma-separated list of positive numbers.
+    func list(_ name: String, _ fallback: [Double]) throws -> [Double] {
+        guard let text = values[name] else { return fallback }
+        let numbers = text.split(separator: ",").compactMap { Double($0) }
+        guard numbers.count == text.split(separator: ",").count, numbers.allSatisfy({ $0 > 0 }), !numbers.isEmpty else {
+            throw BenchError.usage("--\(name) must be a comma-separated list of positive numbers, got \(text)")
+        }
+        return numbers
+    }
+
     func double(_ name: String, _ fallback: Double) throws -> Double {
         guard let text = values[name] else { return fallback }
         guard let value = Double(text), value > 0 else { throw BenchError.usage("--\(name) must be a positive number, got \(text)") }

@@ -4,6 +4,7 @@
 //
 //   swiftddp-bench step [--threads 1] [--steps 50] [--reps 7] [--warmup 30]
 //   mpirun -np 2 swiftddp-bench ddp [--threads 1] [--steps 50] [--reps 7] [--warmup 30] [--bucket-mb 4] [--reduce-iters 10] [--poll on]
+//   mpirun -np P swiftddp-bench allreduce; swiftddp-bench cost-model --parameters P --compute-ms C --alpha-us A (CostModel.swift)
 import Foundation
 
 let usage = """
@@ -16,6 +17,10 @@ let usage = """
     allocations [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 50]:
           heap allocations per steady-state step of the real Trainer loop (runs of N and 2N steps)
     order-check: mpirun -np 2; regression check for the collective-ordering bug fixed in 094a84c (exit 1 if it is back)
+    allreduce [--sizes B,B,...] [--iters 20] [--reps 5] [--fit-from 262144]: under mpirun, the all-reduce training uses at
+          each size (bytes); fits the latency α and bandwidth B of the cost model (docs/performance.md, "Across hosts")
+    cost-model --parameters P --compute-ms C --alpha-us A [--efficiency 1] [--hidden-ms 0] [--batch 128]
+          [--ranks 2,4,...,512] [--gbit 10,25,100]: predicted step time and all-reduce time per rank count and link rate
     Lines starting with RESULT are for launch/bench.sh.
     """
 
@@ -46,6 +51,19 @@ do {
         let options = try Options(arguments.dropFirst(2), allowed: ["parameters", "reps", "dir"])
         try CheckpointBench.run(parameters: try options.int("parameters", 100_000_000), repetitions: try options.int("reps", 3),
                                 directory: options.string("dir", NSTemporaryDirectory() + "swiftddp-bench"))
+    case "allreduce":
+        let options = try Options(arguments.dropFirst(2), allowed: ["sizes", "iters", "reps", "fit-from"])
+        let sizes = try options.list("sizes", [4, 4096, 65536, 262_144, 738_344, 1_048_576, 2_143_272, 4_194_304]).map { Int($0) }
+        try CostModel.measure(sizes: sizes, iterations: try options.int("iters", 20), repetitions: try options.int("reps", 5),
+                              fitFrom: try options.int("fit-from", 262_144))
+    case "cost-model":
+        let options = try Options(arguments.dropFirst(2),
+                                  allowed: ["parameters", "compute-ms", "alpha-us", "efficiency", "hidden-ms", "batch", "ranks", "gbit"])
+        CostModel.predict(parameters: try options.int("parameters", 535_818), compute: try options.double("compute-ms", 3.5) / 1e3,
+                          alpha: try options.double("alpha-us", 20) / 1e6, efficiency: try options.double("efficiency", 1),
+                          hidden: try options.double("hidden-ms", 0) / 1e3,
+                          ranks: try options.list("ranks", [2, 4, 8, 16, 32, 64, 128, 256, 512]).map { Int($0) },
+                          gbits: try options.list("gbit", [10, 25, 100]), samplesPerStep: try options.int("batch", 128))
     case "-h", "--help", "help":
         print(usage)
     default:

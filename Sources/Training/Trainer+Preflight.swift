@@ -51,21 +51,33 @@ extension Trainer {
     /// validation and test files; records every problem instead of stopping at the first.
     func loadData(problems: inout [String]) -> RankData? {
         let rank = communicator.rank
-        let directory: DatasetDirectory
+        // this host's view of data.dir: a shared path, or a per-host copy holding only the shards of
+        // this host's ranks (Trainer+HostData, docs/operations.md)
+        var directory: DatasetDirectory?
         do {
-            directory = try DatasetDirectory(path: config.dataDirectory)
+            directory = try DatasetDirectory(path: config.dataDirectory, requireAllShards: false)
         } catch {
             problems.append("\(error)")
-            return nil
         }
+        // collectives every rank enters, whatever happened above
+        var hasValidation = false
+        do {
+            try compareShardCounts(directory)
+            hasValidation = try rankZeroHasValidation(directory)
+        } catch {
+            problems.append("\(error)")
+        }
+        guard let directory else { return nil }
         let before = problems.count
         var shards: [(index: Int, shard: DatasetShard)] = []
         do {
             let assignment = try ShardAssignment(files: directory.trainShards, rank: rank, ranks: communicator.size) { path in
+                try checkHostHas([path], in: directory)
                 let file = try HDF5File.open(path: path)
                 defer { try? file.close() }
                 return try file.datasetInfo("/" + config.featuresKey).shape.first ?? 0
             }
+            try checkHostHas(assignment.parts.map(\.path), in: directory)
             for part in assignment.parts {
                 if let shard = checkedShard(part.path, rows: part.rows, problems: &problems) { shards.append((part.shuffleKey, shard)) }
             }
@@ -88,7 +100,7 @@ extension Trainer {
         guard problems.count == before else { return nil }
         do {
             let loader = try TrainingLoader(shards: shards, batchSize: config.batchSize, seed: config.seed, shuffle: config.shuffle)
-            return RankData(loader: loader, validation: evaluation[0], test: evaluation[1], hasValidation: directory.validation != nil)
+            return RankData(loader: loader, validation: evaluation[0], test: evaluation[1], hasValidation: hasValidation)
         } catch {
             problems.append("\(error)")
             return nil

@@ -46,6 +46,18 @@ import Testing
         #expect(throws: DatasetError.self) { try DatasetDirectory(path: mixed.path) }
     }
 
+    @Test func aPerHostCopyMayLackOtherHostsShards() throws {
+        let directory = TemporaryDirectory()
+        touch(directory, ["train-00001-of-00004.h5", "train-00003-of-00004.h5"])
+        let dataset = try DatasetDirectory(path: directory.path, requireAllShards: false)
+        #expect(dataset.trainShards == (0..<4).map { directory.file("train-0000\($0)-of-00004.h5") })
+        #expect(dataset.missingShards == [directory.file("train-00000-of-00004.h5"), directory.file("train-00002-of-00004.h5")])
+        #expect(try DatasetDirectory(path: directory.path, requireAllShards: false).validation == nil)
+        // mixed sets stay an error
+        touch(directory, ["train-00000-of-00002.h5"])
+        #expect(throws: DatasetError.self) { try DatasetDirectory(path: directory.path, requireAllShards: false) }
+    }
+
     @Test func shardNamesAreZeroPaddedAndParse() {
         #expect(DatasetFormat.trainShardName(index: 3, count: 8) == "train-00003-of-00008.h5")
         #expect(DatasetFormat.trainShardName(index: 0, count: 123_456) == "train-00000-of-123456.h5")

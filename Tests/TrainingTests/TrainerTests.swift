@@ -67,6 +67,17 @@ struct TrainerTests {
         #expect(error?.description.contains("--overwrite") == true)
     }
 
+    @Test func aShardMissingOnThisHostIsNamedWithRankAndHost() throws {
+        // a per-host copy with only the second of two shards: fine for a rank that reads only
+        // that one (MultiHostTests), but this single rank reads both
+        let directory = try TemporaryDirectory("host-data")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [50, 50])
+        try FileManager.default.removeItem(atPath: directory.file("data/train-00000-of-00002.h5"))
+        let error = #expect(throws: TrainingError.self) { try train(directory) }
+        #expect(error?.description.contains("rank 0 of 1 on host ") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("reads train-00000-of-00002.h5, which is not in \(directory.file("data")) there (it holds 1 of the 2 shards)") == true)
+    }
+
     @Test func modelThatDoesNotFitTheDataIsNamed() throws {
         let directory = try TemporaryDirectory("fit")
         try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [100])
