@@ -89,7 +89,7 @@ let errorCases: [ErrorCase] = [
     ErrorCase(id: "data-missing-directory", exit: 1, mentions: ["dataset directory {dir}/nowhere does not exist"], arguments: train("--data", "{dir}/nowhere")),
     ErrorCase(id: "data-no-shards", exit: 1, mentions: ["{dir}/empty holds no train-*.h5 shards"], arguments: train("--data", "{dir}/empty"),
               setup: { dir in try FileManager.default.createDirectory(atPath: "\(dir)/empty", withIntermediateDirectories: true) }),
-    ErrorCase(id: "data-missing-shard", exit: 1, mentions: ["1 of 2 shards are missing (train-00001-of-00002.h5)"], arguments: train(),
+    ErrorCase(id: "data-missing-shard", exit: 1, mentions: ["reads train-00001-of-00002.h5, which is not in {dir}/data there (it holds 1 of the 2 shards)"], arguments: train(),
               setup: { dir in try FileManager.default.removeItem(atPath: shard(dir, 1)) }),
     ErrorCase(id: "data-not-hdf5", exit: 1, mentions: ["{dir}/data/train-00000-of-00002.h5 is not an HDF5 file"], arguments: train(),
               setup: { dir in try "not hdf5".write(toFile: shard(dir), atomically: true, encoding: .utf8) }),
