@@ -12,9 +12,11 @@ import Tensors
 public enum EvaluationTask: Sendable, Equatable {
     /// Softmax cross-entropy: class probabilities, classification metrics.
     case classification
-    /// A regression loss (the branch that adds MSE/MAE/Huber losses fills this in): targets,
-    /// MAE/MSE/RMSE/R² (`RegressionMetrics`).
+    /// A regression loss (MSE, MAE, Huber): predicted values, MAE/MSE/RMSE/R²
+    /// (`RegressionTally`).
     case regression
+    /// Binary cross-entropy (independent yes/no outputs): not evaluated by `evaluate` yet.
+    case binary
 }
 
 /// A checkpoint's parameters and the config it was trained with.
@@ -46,7 +48,13 @@ public struct CheckpointModel: Sendable {
     }
 
     /// What the model predicts, from its loss.
-    public var task: EvaluationTask { config.loss == "softmax_cross_entropy" ? .classification : .regression }
+    public var task: EvaluationTask {
+        switch config.loss {
+        case "softmax_cross_entropy": .classification
+        case "binary_cross_entropy": .binary
+        default: .regression
+        }
+    }
 
     /// Builds the model for the samples of `shard`, loads every parameter, and returns the
     /// class probabilities of every sample (evaluation mode, batches of `batchSize`, by default
@@ -62,6 +70,30 @@ public struct CheckpointModel: Sendable {
         try load(into: model)
         let result = evaluate(model, loss: SoftmaxCrossEntropy(), on: shard, batchSize: batchSize ?? config.evalBatchSize)
         return result.predictions!   // softmax cross-entropy always keeps them
+    }
+
+    /// Builds the regression model for the samples of `shard` (which must hold float targets),
+    /// loads every parameter, and returns every sample's predicted values, (N, K) row-major.
+    /// - Throws: as `predict`, and `TrainingError.modelDoesNotFitData` when `shard` holds class ids.
+    public func predictValues(_ shard: DatasetShard, batchSize: Int? = nil) throws -> [Float] {
+        guard let targets = shard.targets else {
+            throw TrainingError.modelDoesNotFitData("\(path) was trained with loss \(config.loss) (a regression) but \(shard.path) holds class ids, not float targets")
+        }
+        let builder = Trainer(config: config, options: RunOptions(runDirectory: ""), communicator: SingleProcessCommunicator(),
+                              console: Console(rank: 0, quiet: true))
+        let model = try builder.buildModel(sampleShape: shard.featureShape, outputs: targets.rowLength,
+                                           source: "\(shard.path) has \(targets.rowLength) target(s)", dataPath: shard.path)
+        try load(into: model)
+        var values = [Float](repeating: 0, count: targets.count)
+        let step = batchSize ?? config.evalBatchSize
+        var start = 0
+        while start < shard.count {
+            let end = min(start + step, shard.count)
+            let outputs = model.forward(shard.features.rows(start..<end), mode: .evaluation)
+            values.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * targets.rowLength).update(from: outputs.pointer, count: outputs.count) }
+            start = end
+        }
+        return values
     }
 
     /// Copies every parameter and every buffer (BatchNorm's running statistics) by name; the

@@ -48,17 +48,20 @@ struct EvaluateCommand: ParsableCommand {
             let models = try checkpoints.map { try CheckpointModel.read(path: $0) }
             // the first checkpoint's config names the datasets in the file
             let shard = try DatasetShard.load(path: data, featuresKey: models[0].config.featuresKey, labelsKey: models[0].config.labelsKey)
-            var members: [ClassificationPredictions] = []
-            for model in models {
-                switch model.task {
-                case .classification:
-                    members.append(try model.predict(shard, batchSize: batchSize))
-                case .regression:
-                    // Regression checkpoints (MSE/MAE/Huber losses) are evaluated with
-                    // RegressionMetrics (MAE, MSE, RMSE, R²) once that branch lands; this is its hook.
-                    throw ValidationError("\(model.path) was trained with loss \(model.config.loss); evaluate supports classification checkpoints so far")
-                }
+            let tasks = Set(models.map(\.task))
+            guard tasks.count == 1 else {
+                throw ValidationError("the checkpoints mix classification and regression models (losses "
+                    + "\(models.map(\.config.loss).joined(separator: ", "))); an ensemble needs one task")
             }
+            switch models[0].task {
+            case .classification: break
+            case .regression: return try runRegression(models, on: shard)
+            case .binary:
+                throw ValidationError("\(models[0].path) was trained with loss binary_cross_entropy; evaluate supports softmax classifiers "
+                    + "and regression (mse, mae, huber) checkpoints; its validation records hold its accuracy")
+            }
+            var members: [ClassificationPredictions] = []
+            for model in models { members.append(try model.predict(shard, batchSize: batchSize)) }
             let ensemble = members.count > 1 ? ClassificationPredictions.mean(members) : nil
             let names = uniqueLabels(checkpoints) { ($0 as NSString).lastPathComponent }
             let report = EvaluationReport(

@@ -157,5 +157,21 @@ struct PrepareCSVTests {
         #expect(test["split"] as? String == "test" && test["samples"] as? Int == 40)
         for key in ["mae", "mse", "rmse", "r2"] { #expect(test[key] is Double, "test record lacks \(key): \(test)") }
         #expect((test["r2"] as? Double ?? 0) > 0.9, "\(test)")
+
+        // `swiftddp evaluate` on the last checkpoint gives the run's own test numbers, and a CSV of predictions
+        let checkpoint = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.file("run/checkpoints"))
+            .filter { $0.hasPrefix("ckpt-") }.sorted().last)
+        let evaluated = try runCommand(builtProduct("swiftddp"), ["evaluate", "--checkpoint", directory.file("run/checkpoints/" + checkpoint),
+                                                                 "--data", directory.file("out/test.h5"), "--format", "json",
+                                                                 "--predictions", directory.file("predictions.csv")])
+        #expect(evaluated.status == 0, "\(evaluated.error)")
+        let report = try #require(JSONSerialization.jsonObject(with: Data(evaluated.output.utf8)) as? [String: Any])
+        let member = try #require((report["members"] as? [[String: Any]])?.first)
+        for key in ["mae", "mse", "r2"] {
+            let (mine, logged) = (member[key] as? Double ?? .nan, test[key] as? Double ?? .nan)
+            #expect(abs(mine - logged) <= 1e-9 * max(1, abs(logged)), "\(key): evaluate \(mine), test record \(logged)")
+        }
+        let rows = try String(contentsOfFile: directory.file("predictions.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "sample,target,predicted_target" && rows.count == 41, "\(rows.prefix(2))")
     }
 }
