@@ -38,6 +38,12 @@ public final class TrainingLoader {
     /// Full batches this rank can draw per epoch.
     public let stepsPerEpoch: Int
 
+    /// The shape of a batch of features, (batchSize, sample shape…).
+    private let batchShape: [Int]
+    /// Two label arrays used in turn, so that a step reuses the one of two steps ago, which nobody
+    /// holds any more (the loss keeps the last batch's labels until its next forward).
+    private var labelBuffers: [[Int32]] = [[], []]
+    private var nextLabelBuffer = 0
     private var orderEpoch = -1
     private var orders: [[Int]] = []
     private var buffer = Workspace()
@@ -73,18 +79,20 @@ public final class TrainingLoader {
         self.shuffle = shuffle
         self.seed = seed
         self.stepsPerEpoch = steps
+        self.batchShape = [batchSize] + Array(shards[0].shard.features.shape.dropFirst())
     }
 
     /// The batch at `step` (0-based, within the epoch) of `epoch` (0-based).
     public func batch(epoch: Int, step: Int) -> Batch {
         precondition(step >= 0 && step < stepsPerEpoch, "TrainingLoader: step \(step) outside 0..<\(stepsPerEpoch)")
         if orderEpoch != epoch { reorder(epoch: epoch) }
-        let sampleShape = [batchSize] + Array(shards[0].shard.features.shape.dropFirst())
-        let features = buffer.tensor(sampleShape)
+        let features = buffer.tensor(batchShape)
         let rowLength = features.rowLength
         let k = shards[0].shard.numTargets
-        let targets = k > 0 ? targetBuffer.tensor([batchSize, k]) : nil
-        var labels: [Int32] = []
+        let targets = k > 0 ? targetBuffer.tensor(batchSize, k) : nil
+        var labels = labelBuffers[nextLabelBuffer]   // unique after the swap below: no copy, no allocation
+        labelBuffers[nextLabelBuffer] = []
+        labels.removeAll(keepingCapacity: true)
         labels.reserveCapacity(targets == nil ? batchSize : 0)
         var row = 0
         for (j, (_, shard)) in shards.enumerated() {
@@ -99,6 +107,8 @@ public final class TrainingLoader {
                 row += 1
             }
         }
+        labelBuffers[nextLabelBuffer] = labels
+        nextLabelBuffer = 1 - nextLabelBuffer
         return Batch(features: features, labels: labels, targets: targets)
     }
 

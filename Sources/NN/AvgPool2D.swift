@@ -47,7 +47,7 @@ public final class AvgPool2D: Layer {
         let n = x.rowCount
         batchSize = n
         let (h, w, k, s, ho, wo) = (g.height, g.width, poolSize, stride, g.outputHeight, g.outputWidth)
-        let y = output.tensor([n, g.channels, ho, wo])
+        let y = output.tensor(n, g.channels, ho, wo)
         let scale = 1 / Float(k * k)
         let (source, target) = (x.pointer, y.pointer)
         for plane in 0..<(n * g.channels) {
@@ -72,7 +72,7 @@ public final class AvgPool2D: Layer {
         let g = geometry
         let (h, w, k, s, ho, wo) = (g.height, g.width, poolSize, stride, g.outputHeight, g.outputWidth)
         precondition(dy.count == batchSize * g.channels * ho * wo, "AvgPool2D.backward: gradient \(dy.shape) does not match the last output")
-        let dx = inputGradient.tensor([batchSize, g.channels, h, w])
+        let dx = inputGradient.tensor(batchSize, g.channels, h, w)
         dx.fill(0)
         let scale = 1 / Float(k * k)
         let (upstream, target) = (dy.pointer, dx.pointer)

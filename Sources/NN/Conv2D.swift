@@ -102,9 +102,9 @@ public final class Conv2D: Layer {
         let n = x.rowCount
         batchSize = n
         let (rows, positions) = (g.columnRows, g.columnCount)
-        let cols = columns.tensor([n, rows, positions])
+        let cols = columns.tensor(n, rows, positions)
         savedColumns = cols
-        let y = output.tensor([n, filters, g.outputHeight, g.outputWidth])
+        let y = output.tensor(n, filters, g.outputHeight, g.outputWidth)
         let w = store.value(weight)                                   // (F, C·k·k)
         let b = bias.map { UnsafePointer(store.value($0).pointer) }
         for sample in 0..<n {
@@ -131,9 +131,9 @@ public final class Conv2D: Layer {
         guard let store, let weight else { preconditionFailure("Conv2D.backward called before forward") }
         let g = geometry
         let (rows, positions, n) = (g.columnRows, g.columnCount, batchSize)
-        let dx = inputGradient.tensor([n, g.channels, g.height, g.width])
+        let dx = inputGradient.tensor(n, g.channels, g.height, g.width)
         dx.fill(0)
-        let dcols = columnGradient.tensor([rows, positions])
+        let dcols = columnGradient.tensor(rows, positions)
         let w = store.value(weight)
         for sample in 0..<n {
             let dyn = Tensor(shape: [filters, positions], storage: dy.storage, offset: dy.offset + sample * filters * positions)

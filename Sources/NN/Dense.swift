@@ -58,9 +58,9 @@ public final class Dense: Layer {
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         guard let store, let weight else { preconditionFailure("Dense.forward called before bind") }
-        let x = x.reshaped([x.rowCount, inFeatures])
+        let x = x.shape.count == 2 ? x : x.reshaped([x.rowCount, inFeatures])   // no new shape array in the common case
         input = x
-        let y = output.tensor([x.rowCount, units])
+        let y = output.tensor(x.rowCount, units)
         gemm(x, store.value(weight), transposeB: true, into: y)      // y = x · Wᵀ
         if let bias { addToEveryRow(store.value(bias).pointer, of: y) }  // y += 1 · bᵀ
         return y

@@ -66,7 +66,7 @@ public final class GRU: RecurrentLayer {
     // MARK: - Forward
 
     override func beginSteps() {
-        hiddenProjections = hiddenProjectionWorkspace.tensor([steps, batch, width])
+        hiddenProjections = hiddenProjectionWorkspace.tensor(steps, batch, width)
     }
 
     override func forwardStep(_ t: Int) {
@@ -97,7 +97,7 @@ public final class GRU: RecurrentLayer {
     // MARK: - Backward
 
     override func beginBackwardSteps() {
-        hiddenGateGradients = hiddenGradientWorkspace.tensor([steps, batch, width])
+        hiddenGateGradients = hiddenGradientWorkspace.tensor(steps, batch, width)
     }
 
     override func backwardStep(_ t: Int, _ dh: UnsafeMutablePointer<Float>) {

@@ -52,9 +52,9 @@ public final class LSTM: RecurrentLayer {
     // MARK: - Forward
 
     override func beginSteps() {
-        cells = cellWorkspace.tensor([steps + 1, batch, units])
+        cells = cellWorkspace.tensor(steps + 1, batch, units)
         cells.pointer.update(repeating: 0, count: batch * units)              // c₀ = 0
-        cellTanh = cellTanhWorkspace.tensor([steps, batch, units])
+        cellTanh = cellTanhWorkspace.tensor(steps, batch, units)
     }
 
     override func forwardStep(_ t: Int) {
@@ -85,7 +85,7 @@ public final class LSTM: RecurrentLayer {
     // MARK: - Backward
 
     override func beginBackwardSteps() {
-        cellGradient = cellGradientWorkspace.tensor([batch, units])
+        cellGradient = cellGradientWorkspace.tensor(batch, units)
         cellGradient.fill(0)
     }
 

@@ -75,7 +75,7 @@ public class ElementwiseLoss: Loss {
             precondition(acceptsClasses, "\(summary) needs float targets, got class ids")
             precondition(outputs.rowLength == 1 && labels.count == outputs.rowCount,
                          "\(summary): \(labels.count) class ids for outputs \(outputs.shape); class ids need one output per row")
-            let t = classTargets.tensor([labels.count])
+            let t = classTargets.tensor(labels.count)
             for (row, label) in labels.enumerated() {
                 precondition(label == 0 || label == 1, "\(summary): class id \(label) in row \(row) is not 0 or 1")
                 t.pointer[row] = Float(label)

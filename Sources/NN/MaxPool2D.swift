@@ -49,7 +49,7 @@ public final class MaxPool2D: Layer {
         let n = x.rowCount
         batchSize = n
         let (h, w, k, s, ho, wo) = (g.height, g.width, poolSize, stride, g.outputHeight, g.outputWidth)
-        let y = output.tensor([n, g.channels, ho, wo])
+        let y = output.tensor(n, g.channels, ho, wo)
         if argmax.count < y.count { argmax = Array(repeating: 0, count: y.count) }
         let (source, target) = (x.pointer, y.pointer)
         argmax.withUnsafeMutableBufferPointer { indices in
@@ -80,7 +80,7 @@ public final class MaxPool2D: Layer {
 
     public func backward(_ dy: Tensor, progress: (any GradientProgress)?) -> Tensor {
         let g = geometry
-        let dx = inputGradient.tensor([batchSize, g.channels, g.height, g.width])
+        let dx = inputGradient.tensor(batchSize, g.channels, g.height, g.width)
         let outputCount = batchSize * g.channels * g.outputHeight * g.outputWidth
         precondition(dy.count == outputCount, "MaxPool2D.backward: gradient \(dy.shape) does not match the last output")
         dx.fill(0)

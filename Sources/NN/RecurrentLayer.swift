@@ -148,20 +148,20 @@ public class RecurrentLayer: Layer {
         precondition(x.rowLength == steps * features, "\(name).forward: input \(x.shape) does not hold [\(steps), \(features)] samples")
         let n = x.rowCount
         batch = n
-        inputs = inputWorkspace.tensor([steps, n, features])
+        inputs = inputWorkspace.tensor(steps, n, features)
         swapLeadingAxes(x.pointer, into: inputs.pointer, outer: n, inner: steps, length: features)
-        gateValues = gateWorkspace.tensor([steps, n, width])
+        gateValues = gateWorkspace.tensor(steps, n, width)
         let rows = gateValues.reshaped([steps * n, width])
         gemm(inputs.reshaped([steps * n, features]), store.value(weightIH), transposeB: true, into: rows)  // A = X·W_ihᵀ
         if let bias { addToEveryRow(store.value(bias).pointer, of: rows) }                                    // A += 1·bᵀ
-        hidden = hiddenWorkspace.tensor([steps + 1, n, units])
+        hidden = hiddenWorkspace.tensor(steps + 1, n, units)
         hidden.pointer.update(repeating: 0, count: n * units)                                               // h₀ = 0
         beginSteps()
         for t in 0..<steps { forwardStep(t) }
         guard returnSequences else {                                                                        // h_T (N, H)
             return Tensor(shape: [n, units], storage: hidden.storage, offset: hidden.offset + steps * n * units)
         }
-        let sequence = sequenceWorkspace.tensor([n, steps, units])                                           // h₁ … h_T (N, T, H)
+        let sequence = sequenceWorkspace.tensor(n, steps, units)                                           // h₁ … h_T (N, T, H)
         swapLeadingAxes(hidden.pointer + n * units, into: sequence.pointer, outer: steps, inner: n, length: units)
         return sequence
     }
@@ -196,8 +196,8 @@ public class RecurrentLayer: Layer {
         let (n, h) = (batch, units)
         precondition(dy.count == (returnSequences ? n * steps * h : n * h),
                      "\(name).backward: gradient \(dy.shape) does not match the output of the last forward")
-        gateGradients = gateGradientWorkspace.tensor([steps, n, width])
-        let dh = hiddenGradientWorkspace.tensor([n, h]).pointer
+        gateGradients = gateGradientWorkspace.tensor(steps, n, width)
+        let dh = hiddenGradientWorkspace.tensor(n, h).pointer
         dh.update(repeating: 0, count: n * h)
         let upstream = dy.pointer
         beginBackwardSteps()
@@ -222,9 +222,9 @@ public class RecurrentLayer: Layer {
         if let bias { addColumnSums(of: dA, into: store.gradient(bias).pointer) }                              // db += dAᵀ·1
         finishBackward()
         guard inputGradient else { return nil }
-        let dxTimeMajor = inputGradientTimeMajor.tensor([rows, features])
+        let dxTimeMajor = inputGradientTimeMajor.tensor(rows, features)
         gemm(dA, store.value(weightIH), into: dxTimeMajor)                                                   // dX = dA·W_ih
-        let dx = inputGradientWorkspace.tensor([n, steps, features])
+        let dx = inputGradientWorkspace.tensor(n, steps, features)
         swapLeadingAxes(dxTimeMajor.pointer, into: dx.pointer, outer: steps, inner: n, length: features)
         return dx
     }

@@ -39,7 +39,7 @@ public final class SoftmaxCrossEntropy: Loss {
     public func forward(_ logits: Tensor, labels: [Int32]) -> Float {
         let (n, k) = (logits.rowCount, logits.rowLength)
         precondition(labels.count == n, "SoftmaxCrossEntropy: \(n) rows of logits but \(labels.count) labels")
-        let p = probabilities.tensor([n, k])
+        let p = probabilities.tensor(n, k)
         var total: Double = 0
         let (z, out) = (logits.pointer, p.pointer)
         for row in 0..<n {
@@ -76,7 +76,7 @@ public final class SoftmaxCrossEntropy: Loss {
     public func backward(scale outerScale: Float) -> Tensor {
         guard let (p, labels) = saved else { preconditionFailure("SoftmaxCrossEntropy.backward called before forward") }
         let (n, k) = (p.rowCount, p.rowLength)
-        let dz = logitGradient.tensor([n, k])
+        let dz = logitGradient.tensor(n, k)
         let scale = outerScale / Float(n)
         let (source, target) = (p.pointer, dz.pointer)
         let uniform = labelSmoothing / Float(k)           // (p − q)·scale with q = (1 − ε)·onehot + ε/K

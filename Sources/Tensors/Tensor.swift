@@ -138,19 +138,52 @@ public struct Tensor: @unchecked Sendable, CustomStringConvertible {
 /// A reusable buffer that hands out tensors of a requested shape, growing when asked for more.
 ///
 /// Layers keep one per output so that a training step allocates nothing once shapes settle
-/// (evaluation with a larger batch grows it once).
+/// (evaluation with a larger batch grows it once). The last tensor handed out is kept, so asking
+/// again for the same shape returns it without building a new shape array; the fixed-rank
+/// overloads (`tensor(n, k)`, …) compare without building one either (an array literal at the
+/// call site is a heap allocation).
 public struct Workspace: Sendable {
     private var storage: TensorStorage?
+    private var last: Tensor?
 
     /// An empty workspace; the first request allocates.
     public init() {}
 
     /// A tensor of `shape` over this workspace's storage; contents are unspecified.
     public mutating func tensor(_ shape: [Int]) -> Tensor {
+        if let last, last.shape == shape { return last }
         let needed = shape.reduce(1, *)
         if storage == nil || storage!.buffer.count < needed {
             storage = TensorStorage(count: needed)
         }
-        return Tensor(shape: shape, storage: storage!)
+        let made = Tensor(shape: shape, storage: storage!)
+        last = made
+        return made
+    }
+
+    /// A tensor of shape [d0]; see `tensor(_:)`.
+    public mutating func tensor(_ d0: Int) -> Tensor {
+        if let last, last.shape.count == 1, last.shape[0] == d0 { return last }
+        return tensor([d0])
+    }
+
+    /// A tensor of shape [d0, d1]; see `tensor(_:)`.
+    public mutating func tensor(_ d0: Int, _ d1: Int) -> Tensor {
+        if let last, last.shape.count == 2, last.shape[0] == d0, last.shape[1] == d1 { return last }
+        return tensor([d0, d1])
+    }
+
+    /// A tensor of shape [d0, d1, d2]; see `tensor(_:)`.
+    public mutating func tensor(_ d0: Int, _ d1: Int, _ d2: Int) -> Tensor {
+        if let last, last.shape.count == 3, last.shape[0] == d0, last.shape[1] == d1, last.shape[2] == d2 { return last }
+        return tensor([d0, d1, d2])
+    }
+
+    /// A tensor of shape [d0, d1, d2, d3]; see `tensor(_:)`.
+    public mutating func tensor(_ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int) -> Tensor {
+        if let last, last.shape.count == 4, last.shape[0] == d0, last.shape[1] == d1, last.shape[2] == d2, last.shape[3] == d3 {
+            return last
+        }
+        return tensor([d0, d1, d2, d3])
     }
 }
