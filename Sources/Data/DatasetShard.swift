@@ -22,6 +22,9 @@ public struct DatasetShard: Sendable {
     public let featureShape: [Int]
     /// One name per class, or empty when the file has none.
     public let classNames: [String]
+    /// The loaded value of a stored 0 feature (the normalization's offset, `−mean/std`); image
+    /// augmentation pads with it, so padding is black as in the raw image.
+    public let zeroValue: Float
 
     /// The number of samples N.
     public var count: Int { labels.count }
@@ -32,7 +35,7 @@ public struct DatasetShard: Sendable {
     ///   and `classNames` is empty or has `numClasses` names.
     public init(
         path: String = "", features: Tensor, labels: [Int32], numClasses: Int,
-        featureShape: [Int]? = nil, classNames: [String] = []
+        featureShape: [Int]? = nil, classNames: [String] = [], zeroValue: Float = 0
     ) {
         precondition(features.shape.count == 2 && features.rowCount == labels.count,
                      "DatasetShard: features \(features.shape) for \(labels.count) labels")
@@ -47,6 +50,7 @@ public struct DatasetShard: Sendable {
         self.numClasses = numClasses
         self.featureShape = sampleShape
         self.classNames = classNames
+        self.zeroValue = zeroValue
     }
 
     /// Loads and validates a shard file, or the rows `rows` of it (a hyperslab, nothing else is read).
@@ -127,7 +131,7 @@ public struct DatasetShard: Sendable {
             Tensors.scale(count: features.count, alpha: multiplier, x: features.pointer)
         }
         return DatasetShard(path: path, features: features, labels: labels, numClasses: numClasses,
-                            featureShape: featureShape, classNames: classNames)
+                            featureShape: featureShape, classNames: classNames, zeroValue: offset)
     }
 
     /// `features` → `/features`; keys may also be given as absolute paths.

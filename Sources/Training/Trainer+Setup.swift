@@ -26,7 +26,9 @@ extension Trainer {
             (index: part.shuffleKey,
              shard: try DatasetShard.load(path: part.path, featuresKey: config.featuresKey, labelsKey: config.labelsKey, rows: part.rows))
         }
-        let loader = try TrainingLoader(shards: shards, batchSize: config.batchSize, seed: config.seed, shuffle: config.shuffle)
+        let loader = try TrainingLoader(shards: shards, batchSize: config.batchSize, seed: config.seed, shuffle: config.shuffle,
+                                        augmentation: Augmentation(cropPadding: config.randomCropPadding, horizontalFlip: config.horizontalFlip),
+                                        origins: assignment.parts.map { (file: $0.fileIndex, firstRow: $0.rows?.lowerBound ?? 0) })
         func evaluationSet(_ path: String?) throws -> DatasetShard? {
             guard rank == 0, let path else { return nil }
             return try DatasetShard.load(path: path, featuresKey: config.featuresKey, labelsKey: config.labelsKey)
