@@ -36,7 +36,7 @@ let package = Package(
             "Training", "Data", "CommMPI", "Checkpoints", "NN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Tensors", "NN", "Comm", "CommMPI", "Checkpoints"]),
+        .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Data", "Tensors", "NN", "Comm", "CommMPI", "Checkpoints"]),
 
         // Tests
         .target(name: "TestSupport", dependencies: ["Tensors", "NN", "Data"], path: "Tests/TestSupport"),

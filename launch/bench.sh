@@ -8,7 +8,8 @@
 #   launch/bench.sh                  # about 2–3 minutes with the defaults
 #   LAUNCHES=9 STEPS=100 launch/bench.sh
 #   launch/bench.sh cnn              # issue 4: the CNN (launch/configs/fashion-mnist-cnn.yaml) alone, 1 and 2
-#                                    # OpenBLAS threads, padding 0 and CNN_PADDING (default 2); about 4 minutes
+#                                    # OpenBLAS threads (CNN_THREADS, default "1 2"), padding 0 and CNN_PADDING
+#                                    # (default 2); about 4 minutes on a quiet machine
 # Environment: LAUNCHES (default 7), STEPS per repetition (50), REPS per launch (7), WARMUP (30),
 # BUCKET_MB (4, the trainer's default), EXTRA_BUCKET_MB (also run 2 ranks with this bucket size, e.g.
 # 0.5, to see whether several buckets overlap better; adds about 40 s), SCRATCH (build directory, default .build-bench),
@@ -100,9 +101,10 @@ row() { printf '  %-44s %s\n' "$1" "$2"; }
 if [ "${1:-}" = cnn ]; then
     cnn_padding=${CNN_PADDING:-2}
     cnn_common=(--steps "${CNN_STEPS:-10}" --reps "$reps" --warmup 5 --batch "${CNN_BATCH:-64}")
-    echo "bench.sh cnn: $launches launches x (threads 1 and 2) x (padding 0 and $cnn_padding); raw output in $out"
+    cnn_threads=${CNN_THREADS:-1 2}
+    echo "bench.sh cnn: $launches launches x (threads $cnn_threads) x (padding 0 and $cnn_padding); raw output in $out"
     for launch in $(seq 1 "$launches"); do
-        for t in 1 2; do
+        for t in $cnn_threads; do
             for p in 0 "$cnn_padding"; do
                 piece "$launch" "cnn-t$t-p$p" "$bin" cnn --threads "$t" --padding "$p" "${cnn_common[@]}"
             done
@@ -111,7 +113,7 @@ if [ "${1:-}" = cnn ]; then
     done
     echo
     echo "== swiftddp-bench cnn: median [min–max] over $launches launches; layer = forward + backward as in training =="
-    for t in 1 2; do
+    for t in $cnn_threads; do
         for p in 0 "$cnn_padding"; do
             f="^RESULT cnn threads=$t padding=$p "
             echo "$t OpenBLAS thread(s), conv padding $p, batch ${CNN_BATCH:-64}"
@@ -120,6 +122,9 @@ if [ "${1:-}" = cnn ]; then
                 row "$layer GFLOP/s: layer / sgemm same shapes" "$(value "${layer}_gflops" "$f" | stats 1) / $(value "${layer}_gemm_gflops" "$f" | stats 1)"
                 row "$layer layer / sgemm$([ $layer = layers ] && echo ' (target >= 60 %)')" "$(value "${layer}_pct" "$f" | stats 1) %"
             done
+            row "by CPU time: samples/s" "$(value cpu_samples_per_s "$f" | stats 0)"
+            row "by CPU time: conv+dense GFLOP/s / sgemm" "$(value cpu_layers_gflops "$f" | stats 1) / $(value cpu_layers_gemm_gflops "$f" | stats 1)"
+            row "by CPU time: conv+dense / sgemm" "$(value cpu_layers_pct "$f" | stats 1) %"
             row "other work during the runs" "$(value other_pct "$f" | stats 1) %"
         done
     done

@@ -3,6 +3,7 @@
 // docs/performance.md explains the numbers.
 //
 //   swiftddp-bench step [--threads 1] [--steps 50] [--reps 7] [--warmup 30]
+//   swiftddp-bench augmentation [--reps 5] [--batch 64]
 //   swiftddp-bench cnn [--threads 1] [--steps 10] [--reps 7] [--warmup 5] [--batch 64] [--padding 0]
 //   mpirun -np 2 swiftddp-bench ddp [--threads 1] [--steps 50] [--reps 7] [--warmup 30] [--bucket-mb 4] [--reduce-iters 10] [--poll on]
 import Foundation
@@ -16,6 +17,7 @@ let usage = """
           and dense layer's forward + backward GFLOP/s vs sgemm on the same shapes (steps default 10, warmup 5)
     ddp:  under mpirun (or alone, as 1 rank): global samples/s, exposed all-reduce wait vs the reduction alone;
           --poll off makes Communicator.poll a no-op (an experiment: reductions then advance only in finish)
+    augmentation [--reps 5] [--batch 64]: what data.augmentation costs: the per-epoch draw and a batch vs a plain copy
     checkpoint [--parameters 100000000] [--reps 3] [--dir D]: save and restore throughput (Adam state included)
     order-check: mpirun -np 2; regression check for the collective-ordering bug fixed in 094a84c (exit 1 if it is back)
     Lines starting with RESULT are for launch/bench.sh.
@@ -37,6 +39,9 @@ do {
         try CNNBench.run(threads: try options.int("threads", 1), steps: try options.int("steps", 10),
                          repetitions: try options.int("reps", 7), warmup: try options.int("warmup", 5),
                          batch: try options.int("batch", 64), padding: paddingValue)
+    case "augmentation":
+        let options = try Options(arguments.dropFirst(2), allowed: ["reps", "batch"])
+        try AugmentationBench.run(repetitions: try options.int("reps", 5), batch: try options.int("batch", 64))
     case "ddp":
         let options = try Options(arguments.dropFirst(2), allowed: common + ["bucket-mb", "reduce-iters", "poll"])
         let poll = options.string("poll", "on")
