@@ -38,7 +38,7 @@ let package = Package(
             "Training", "Data", "CommMPI", "Checkpoints", "NN", "Metrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Tensors", "NN", "Comm", "CommMPI", "Checkpoints", "CAllocCount"]),
+        .executableTarget(name: "SwiftDDPBench", dependencies: ["Training", "Data", "Tensors", "NN", "Comm", "CommMPI", "Checkpoints", "CAllocCount"]),
 
         // Tests
         .target(name: "TestSupport", dependencies: ["Tensors", "NN", "Data"], path: "Tests/TestSupport"),

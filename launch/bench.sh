@@ -7,6 +7,9 @@
 #
 #   launch/bench.sh                  # about 2–3 minutes with the defaults
 #   LAUNCHES=9 STEPS=100 launch/bench.sh
+#   launch/bench.sh cnn              # issue 4: the CNN (launch/configs/fashion-mnist-cnn.yaml) alone, 1 and 2
+#                                    # OpenBLAS threads (CNN_THREADS, default "1 2"), padding 0 and CNN_PADDING
+#                                    # (default 2); about 4 minutes on a quiet machine
 # Environment: LAUNCHES (default 7), STEPS per repetition (50), REPS per launch (7), WARMUP (30),
 # BUCKET_MB (4, the trainer's default), EXTRA_BUCKET_MB (also run 2 ranks with this bucket size, e.g.
 # 0.5, to see whether several buckets overlap better; adds about 40 s), SCRATCH (build directory, default .build-bench),
@@ -82,6 +85,54 @@ piece() {
     echo "$output" | grep '^RESULT' | sed "s/\$/ launch=$launch busy=$load/" >>"$results"
 }
 
+# Summary helpers: median [min–max] over launches of each launch's median.
+# value KEY FILTER: the KEY values of the RESULT lines matching FILTER (an ERE), one per line
+value() { grep -E "$2" "$results" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+# stats: "median [min–max]" of numbers on stdin
+stats() {
+    sort -g | awk -v d="${1:-1}" '{ v[NR] = $1 } END {
+        if (NR == 0) { print "n/a"; exit }
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%.*f [%.*f-%.*f]\n", d, m, d, v[1], d, v[NR] }'
+}
+row() { printf '  %-44s %s\n' "$1" "$2"; }
+
+# ---- issue 4: `launch/bench.sh cnn`
+if [ "${1:-}" = cnn ]; then
+    cnn_padding=${CNN_PADDING:-2}
+    cnn_common=(--steps "${CNN_STEPS:-10}" --reps "$reps" --warmup 5 --batch "${CNN_BATCH:-64}")
+    cnn_threads=${CNN_THREADS:-1 2}
+    echo "bench.sh cnn: $launches launches x (threads $cnn_threads) x (padding 0 and $cnn_padding); raw output in $out"
+    for launch in $(seq 1 "$launches"); do
+        for t in $cnn_threads; do
+            for p in 0 "$cnn_padding"; do
+                piece "$launch" "cnn-t$t-p$p" "$bin" cnn --threads "$t" --padding "$p" "${cnn_common[@]}"
+            done
+        done
+        echo "  launch $launch/$launches done"
+    done
+    echo
+    echo "== swiftddp-bench cnn: median [min–max] over $launches launches; layer = forward + backward as in training =="
+    for t in $cnn_threads; do
+        for p in 0 "$cnn_padding"; do
+            f="^RESULT cnn threads=$t padding=$p "
+            echo "$t OpenBLAS thread(s), conv padding $p, batch ${CNN_BATCH:-64}"
+            row "samples/s (training step)" "$(value samples_per_s "$f" | stats 0)"
+            for layer in conv1 conv2 dense1 dense2 layers; do
+                row "$layer GFLOP/s: layer / sgemm same shapes" "$(value "${layer}_gflops" "$f" | stats 1) / $(value "${layer}_gemm_gflops" "$f" | stats 1)"
+                row "$layer layer / sgemm$([ $layer = layers ] && echo ' (target >= 60 %)')" "$(value "${layer}_pct" "$f" | stats 1) %"
+            done
+            row "by CPU time: samples/s" "$(value cpu_samples_per_s "$f" | stats 0)"
+            row "by CPU time: conv+dense GFLOP/s / sgemm" "$(value cpu_layers_gflops "$f" | stats 1) / $(value cpu_layers_gemm_gflops "$f" | stats 1)"
+            row "by CPU time: conv+dense / sgemm" "$(value cpu_layers_pct "$f" | stats 1) %"
+            row "other work during the runs" "$(value other_pct "$f" | stats 1) %"
+        done
+    done
+    row "other work on the cores before launches" "$(sed -n 's/.* busy=\([0-9]*\)$/\1/p' "$results" | stats 0) %"
+    echo "raw RESULT lines: $results; full output: $log"
+    exit 0
+fi
+
 common=(--steps "$steps" --reps "$reps" --warmup "$warmup")
 echo "bench.sh: $launches launches x (step 1 thread, step 2 threads, mpirun -np 1, mpirun -np 2${extra_mb:+, mpirun -np 2 bucket_mb $extra_mb}); raw output in $out"
 for launch in $(seq 1 "$launches"); do
@@ -98,17 +149,7 @@ for launch in $(seq 1 "$launches"); do
     echo "  launch $launch/$launches done"
 done
 
-# ---- summary: median [min–max] over launches of each launch's median
-# value KEY FILTER: the KEY values of the RESULT lines matching FILTER (an ERE), one per line
-value() { grep -E "$2" "$results" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-# stats: "median [min–max]" of numbers on stdin
-stats() {
-    sort -g | awk -v d="${1:-1}" '{ v[NR] = $1 } END {
-        if (NR == 0) { print "n/a"; exit }
-        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-        printf "%.*f [%.*f-%.*f]\n", d, m, d, v[1], d, v[NR] }'
-}
-row() { printf '  %-44s %s\n' "$1" "$2"; }
+# ---- summary: median [min–max] over launches of each launch's median (helpers defined above)
 step1='^RESULT step threads=1 '
 step2='^RESULT step threads=2 '
 ddp1="^RESULT ddp ranks=1 bucket_mb=$bucket_mb "

@@ -30,6 +30,10 @@ public struct DatasetShard: Sendable {
     public let featureShape: [Int]
     /// One name per class, or empty when the file has none.
     public let classNames: [String]
+    /// The loaded value of a stored 0 feature (the normalization's offset, `−mean/std`; the first
+    /// feature's when `mean`/`std` are per feature); image augmentation pads with it, so padding
+    /// is black as in the raw image.
+    public let zeroValue: Float
 
     /// The number of samples N.
     public var count: Int { features.rowCount }
@@ -43,7 +47,7 @@ public struct DatasetShard: Sendable {
     ///   and `classNames` is empty or has `numClasses` names.
     public init(
         path: String = "", features: Tensor, labels: [Int32], numClasses: Int,
-        featureShape: [Int]? = nil, classNames: [String] = []
+        featureShape: [Int]? = nil, classNames: [String] = [], zeroValue: Float = 0
     ) {
         precondition(features.shape.count == 2 && features.rowCount == labels.count,
                      "DatasetShard: features \(features.shape) for \(labels.count) labels")
@@ -60,12 +64,13 @@ public struct DatasetShard: Sendable {
         self.numClasses = numClasses
         self.featureShape = sampleShape
         self.classNames = classNames
+        self.zeroValue = zeroValue
     }
 
     /// A regression shard built in memory: `targets` is (N, K).
     ///
     /// - Precondition: `features` is (N, D) and `targets` (N, K) with K ≥ 1; `featureShape`'s product is D.
-    public init(path: String = "", features: Tensor, targets: Tensor, featureShape: [Int]? = nil) {
+    public init(path: String = "", features: Tensor, targets: Tensor, featureShape: [Int]? = nil, zeroValue: Float = 0) {
         precondition(features.shape.count == 2 && targets.shape.count == 2 && features.rowCount == targets.rowCount
                      && targets.rowLength >= 1,
                      "DatasetShard: features \(features.shape) for targets \(targets.shape)")
@@ -80,6 +85,7 @@ public struct DatasetShard: Sendable {
         self.numClasses = 0
         self.featureShape = sampleShape
         self.classNames = []
+        self.zeroValue = zeroValue
     }
 
     /// Loads and validates a shard file, or the rows `rows` of it (a hyperslab, nothing else is read).
@@ -149,7 +155,7 @@ public struct DatasetShard: Sendable {
         if task == .regression {
             let targets = try readTargets(file, labelsName, key: labelsKey, shape: labelDims, rows: selected)
             let features = try readFeatures(file, featuresName, rows: selected, rowLength: rowLength, multiplier, offset)
-            return DatasetShard(path: path, features: features, targets: targets, featureShape: featureShape)
+            return DatasetShard(path: path, features: features, targets: targets, featureShape: featureShape, zeroValue: offset.first ?? 0)
         }
         let labels = try readLabels(file, labelsName, key: labelsKey, type: labelType, rows: selected)
         let numClasses = try classCount(file, labels, key: labelsKey, type: labelType)
@@ -160,7 +166,7 @@ public struct DatasetShard: Sendable {
         let classNames = try readClassNames(file, numClasses: numClasses)
         let features = try readFeatures(file, featuresName, rows: selected, rowLength: rowLength, multiplier, offset)
         return DatasetShard(path: path, features: features, labels: labels, numClasses: numClasses,
-                            featureShape: featureShape, classNames: classNames)
+                            featureShape: featureShape, classNames: classNames, zeroValue: offset.first ?? 0)
     }
 
     /// HDF5 converts the features to float32 straight into the tensor, then one normalizing pass

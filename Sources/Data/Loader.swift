@@ -24,6 +24,10 @@ public struct Batch {
 ///
 /// An epoch has `min over shards ⌊rows / part⌋` steps: a batch is never short, and rows left
 /// over in longer shards are skipped for that epoch (different ones each epoch when shuffling).
+///
+/// With an `augmentation`, every row is copied through it; its random choice for a row is keyed by
+/// the row's global identity (`origins`: the shard file's index and the file row of the shard's
+/// first row), drawn for all rows once per epoch, so batches allocate nothing.
 public final class TrainingLoader {
     /// The shards, with their global indices.
     public let shards: [(index: Int, shard: DatasetShard)]
@@ -37,6 +41,10 @@ public final class TrainingLoader {
     public let seed: UInt64
     /// Full batches this rank can draw per epoch.
     public let stepsPerEpoch: Int
+    /// The augmentation applied to every training row (identity: a plain copy).
+    public let augmentation: Augmentation
+    /// Per shard: the file index and file row that key its rows' augmentation.
+    public let origins: [(file: Int, firstRow: Int)]
 
     /// The shape of a batch of features, (batchSize, sample shape…).
     private let batchShape: [Int]
@@ -46,13 +54,22 @@ public final class TrainingLoader {
     private var nextLabelBuffer = 0
     private var orderEpoch = -1
     private var orders: [[Int]] = []
+    private var choices: [[Augmentation.Choice]] = []    // per shard and row, for `orderEpoch`
+    private let imageShape: (channels: Int, height: Int, width: Int)
     private var buffer = Workspace()
     private var targetBuffer = Workspace()
 
     /// Plans batches of `batchSize` rows over `shards`.
+    ///
+    /// - Parameters:
+    ///   - augmentation: applied to every row of every batch; needs (C, H, W) or (H, W) samples.
+    ///   - origins: per shard, the file index and first file row that name its rows globally
+    ///     (default: the shard's `index` and row 0, right when every shard is a whole file).
     /// - Throws: `LoaderError` if there are no shards, the batch is smaller than the number of
-    ///   shards, or some shard cannot fill one batch.
-    public init(shards: [(index: Int, shard: DatasetShard)], batchSize: Int, seed: UInt64, shuffle: Bool = true) throws {
+    ///   shards, some shard cannot fill one batch, or the samples are not images but an
+    ///   augmentation is asked for.
+    public init(shards: [(index: Int, shard: DatasetShard)], batchSize: Int, seed: UInt64, shuffle: Bool = true,
+                augmentation: Augmentation = Augmentation(), origins: [(file: Int, firstRow: Int)]? = nil) throws {
         guard !shards.isEmpty else { throw LoaderError("no training shards to load") }
         guard batchSize >= shards.count else {
             throw LoaderError("batch size \(batchSize) is smaller than the \(shards.count) shards this rank holds; "
@@ -73,6 +90,13 @@ public final class TrainingLoader {
             throw LoaderError("\(shard.path) has \(shard.count) samples, fewer than the \(part) it must give to every batch "
                 + "(batch size \(batchSize)); lower training.batch_size")
         }
+        let shape = shards[0].shard.featureShape
+        if !augmentation.isIdentity && !(shape.count == 3 || shape.count == 2) {
+            throw LoaderError("data.augmentation needs image samples, (channels, height, width) or (height, width), "
+                + "but \(shards[0].shard.path) has feature shape \(shape); set its feature_shape attribute or turn augmentation off")
+        }
+        let origins = origins ?? shards.map { (file: $0.index, firstRow: 0) }
+        precondition(origins.count == shards.count, "TrainingLoader: \(origins.count) origins for \(shards.count) shards")
         self.shards = shards
         self.batchSize = batchSize
         self.parts = parts
@@ -80,6 +104,9 @@ public final class TrainingLoader {
         self.seed = seed
         self.stepsPerEpoch = steps
         self.batchShape = [batchSize] + Array(shards[0].shard.features.shape.dropFirst())
+        self.augmentation = augmentation
+        self.origins = origins
+        self.imageShape = shape.count == 3 ? (shape[0], shape[1], shape[2]) : (1, shape.first ?? 1, shape.count > 1 ? shape[1] : 1)
     }
 
     /// The batch at `step` (0-based, within the epoch) of `epoch` (0-based).
@@ -98,7 +125,12 @@ public final class TrainingLoader {
         for (j, (_, shard)) in shards.enumerated() {
             let source = shard.features.pointer
             for i in orders[j][(step * parts[j])..<((step + 1) * parts[j])] {
-                (features.pointer + row * rowLength).update(from: source + i * rowLength, count: rowLength)
+                if augmentation.isIdentity {
+                    (features.pointer + row * rowLength).update(from: source + i * rowLength, count: rowLength)
+                } else {
+                    augmentation.apply(choices[j][i], image: source + i * rowLength, shape: imageShape, fill: shard.zeroValue,
+                                       into: features.pointer + row * rowLength)
+                }
                 if let targets, let values = shard.targets {
                     (targets.pointer + row * k).update(from: values.pointer + i * k, count: k)
                 } else {
@@ -117,6 +149,11 @@ public final class TrainingLoader {
             guard shuffle else { return Array(0..<shard.count) }
             var generator = Generator(seed: seed, keys: [Purpose.shuffle, UInt64(epoch), UInt64(index)])
             return generator.permutation(shard.count)
+        }
+        if !augmentation.isIdentity {
+            choices = zip(shards, origins).map { entry, origin in
+                (0..<entry.shard.count).map { augmentation.choice(seed: seed, epoch: epoch, shard: origin.file, row: origin.firstRow + $0) }
+            }
         }
         orderEpoch = epoch
     }

@@ -57,6 +57,11 @@ public final class MaxPool2D: Layer {
             for plane in 0..<(n * g.channels) {
                 let inBase = plane * h * w, outBase = plane * ho * wo
                 for oh in 0..<ho {
+                    if k == 2 && s == 2 {                           // the common case, unrolled
+                        maxPool2x2Row(source, rows: inBase + 2 * oh * w, width: w, count: wo,
+                                      into: target + outBase + oh * wo, indices: best + outBase + oh * wo)
+                        continue
+                    }
                     for ow in 0..<wo {
                         var bestIndex = inBase + oh * s * w + ow * s
                         var bestValue = source[bestIndex]
@@ -90,6 +95,23 @@ public final class MaxPool2D: Layer {
             for i in 0..<outputCount { target[best[i]] += upstream[i] }   // dx[argmax] += dy
         }
         return dx
+    }
+}
+
+/// One output row of 2×2, stride-2 max pooling: the windows whose top-left corners are
+/// `rows + 2·ow` (ow < count) and the row below; the same maxima and first-on-ties indices as the
+/// general loop, with the comparisons written out.
+@inline(__always)
+private func maxPool2x2Row(_ source: UnsafePointer<Float>, rows top: Int, width: Int, count: Int,
+                           into target: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int>) {
+    for ow in 0..<count {
+        let a = top + 2 * ow, c = a + width
+        var bestIndex = a, bestValue = source[a]
+        if source[a + 1] > bestValue { bestIndex = a + 1; bestValue = source[a + 1] }
+        if source[c] > bestValue { bestIndex = c; bestValue = source[c] }
+        if source[c + 1] > bestValue { bestIndex = c + 1; bestValue = source[c + 1] }
+        target[ow] = bestValue
+        indices[ow] = bestIndex
     }
 }
 

@@ -3,16 +3,22 @@
 // docs/performance.md explains the numbers.
 //
 //   swiftddp-bench step [--threads 1] [--steps 50] [--reps 7] [--warmup 30]
+//   swiftddp-bench augmentation [--reps 5] [--batch 64]
+//   swiftddp-bench cnn [--threads 1] [--steps 10] [--reps 7] [--warmup 5] [--batch 64] [--padding 0]
 //   mpirun -np 2 swiftddp-bench ddp [--threads 1] [--steps 50] [--reps 7] [--warmup 30] [--bucket-mb 4] [--reduce-iters 10] [--poll on]
 //   mpirun -np P swiftddp-bench allreduce; swiftddp-bench cost-model --parameters P --compute-ms C --alpha-us A (CostModel.swift)
 import Foundation
 
 let usage = """
     usage: swiftddp-bench step [--threads T] [--steps N] [--reps R] [--warmup W]
+           swiftddp-bench cnn [--threads T] [--steps N] [--reps R] [--warmup W] [--batch B] [--padding P]
            mpirun -np P swiftddp-bench ddp [--threads T] [--steps N] [--reps R] [--warmup W] [--bucket-mb MB] [--reduce-iters K] [--poll on|off]
     step: one process, training step vs sgemm on the same shapes (OpenBLAS threads T, default 1)
+    cnn [--batch 64] [--padding 0|2]: one process, the CNN of fashion-mnist-cnn.yaml: samples/s, and each conv
+          and dense layer's forward + backward GFLOP/s vs sgemm on the same shapes (steps default 10, warmup 5)
     ddp:  under mpirun (or alone, as 1 rank): global samples/s, exposed all-reduce wait vs the reduction alone;
           --poll off makes Communicator.poll a no-op (an experiment: reductions then advance only in finish)
+    augmentation [--reps 5] [--batch 64]: what data.augmentation costs: the per-epoch draw and a batch vs a plain copy
     checkpoint [--parameters 100000000] [--reps 3] [--dir D]: save and restore throughput (Adam state included)
     allocations [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 50]:
           heap allocations per steady-state step of the real Trainer loop (runs of N and 2N steps)
@@ -33,6 +39,16 @@ do {
         let options = try Options(arguments.dropFirst(2), allowed: common)
         try StepBench.run(threads: try options.int("threads", 1), steps: try options.int("steps", 50),
                           repetitions: try options.int("reps", 7), warmup: try options.int("warmup", 30))
+    case "cnn":
+        let options = try Options(arguments.dropFirst(2), allowed: common + ["batch", "padding"])
+        let padding = options.string("padding", "0")
+        guard let paddingValue = Int(padding), paddingValue >= 0 else { throw BenchError.usage("--padding must be ≥ 0, got \(padding)") }
+        try CNNBench.run(threads: try options.int("threads", 1), steps: try options.int("steps", 10),
+                         repetitions: try options.int("reps", 7), warmup: try options.int("warmup", 5),
+                         batch: try options.int("batch", 64), padding: paddingValue)
+    case "augmentation":
+        let options = try Options(arguments.dropFirst(2), allowed: ["reps", "batch"])
+        try AugmentationBench.run(repetitions: try options.int("reps", 5), batch: try options.int("batch", 64))
     case "ddp":
         let options = try Options(arguments.dropFirst(2), allowed: common + ["bucket-mb", "reduce-iters", "poll"])
         let poll = options.string("poll", "on")

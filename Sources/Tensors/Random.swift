@@ -107,6 +107,8 @@ public enum Purpose {
     public static let split: UInt64 = 0x7370_6C74
     /// Dropout masks.
     public static let dropout: UInt64 = 0x6472_6F70
+    /// Image augmentation of training samples (random crop and flip).
+    public static let augmentation: UInt64 = 0x6175_676D
 }
 
 @inline(__always) private func _log(_ x: Double) -> Double { Glibc.log(x) }

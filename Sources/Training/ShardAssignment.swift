@@ -11,6 +11,8 @@ public struct ShardAssignment: Equatable, Sendable {
         public let rows: Range<Int>?
         /// The index of this part's shuffle stream (the file index when files are whole).
         public let shuffleKey: Int
+        /// The file's index in the sorted list (with `rows`, it names each sample globally).
+        public let fileIndex: Int
     }
 
     /// This rank's parts.
@@ -23,7 +25,7 @@ public struct ShardAssignment: Equatable, Sendable {
     /// near-equal contiguous ranges by hyperslab (`rowCount(f)` is read from the file header).
     public init(files: [String], rank: Int, ranks: Int, rowCount: (String) throws -> Int) throws {
         if files.count >= ranks {
-            parts = stride(from: rank, to: files.count, by: ranks).map { Part(path: files[$0], rows: nil, shuffleKey: $0) }
+            parts = stride(from: rank, to: files.count, by: ranks).map { Part(path: files[$0], rows: nil, shuffleKey: $0, fileIndex: $0) }
         } else {
             let fileIndex = rank % files.count
             let sharers = (ranks - fileIndex + files.count - 1) / files.count
@@ -32,7 +34,7 @@ public struct ShardAssignment: Equatable, Sendable {
             let base = total / sharers, extra = total % sharers
             let start = position * base + Swift.min(position, extra)
             let end = start + base + (position < extra ? 1 : 0)
-            parts = [Part(path: files[fileIndex], rows: start..<end, shuffleKey: rank)]
+            parts = [Part(path: files[fileIndex], rows: start..<end, shuffleKey: rank, fileIndex: fileIndex)]
         }
     }
 }

@@ -70,6 +70,7 @@ extension Trainer {
         guard let directory else { return nil }
         let before = problems.count
         var shards: [(index: Int, shard: DatasetShard)] = []
+        var origins: [(file: Int, firstRow: Int)] = []   // what keys each row's augmentation
         do {
             let assignment = try ShardAssignment(files: directory.trainShards, rank: rank, ranks: communicator.size) { path in
                 try checkHostHas([path], in: directory)
@@ -79,7 +80,10 @@ extension Trainer {
             }
             try checkHostHas(assignment.parts.map(\.path), in: directory)
             for part in assignment.parts {
-                if let shard = checkedShard(part.path, rows: part.rows, problems: &problems) { shards.append((part.shuffleKey, shard)) }
+                if let shard = checkedShard(part.path, rows: part.rows, problems: &problems) {
+                    shards.append((part.shuffleKey, shard))
+                    origins.append((file: part.fileIndex, firstRow: part.rows?.lowerBound ?? 0))
+                }
             }
         } catch {
             problems.append("\(error)")
@@ -99,7 +103,9 @@ extension Trainer {
         }
         guard problems.count == before else { return nil }
         do {
-            let loader = try TrainingLoader(shards: shards, batchSize: config.batchSize, seed: config.seed, shuffle: config.shuffle)
+            let loader = try TrainingLoader(shards: shards, batchSize: config.batchSize, seed: config.seed, shuffle: config.shuffle,
+                                            augmentation: Augmentation(cropPadding: config.randomCropPadding, horizontalFlip: config.horizontalFlip),
+                                            origins: origins)
             return RankData(loader: loader, validation: evaluation[0], test: evaluation[1], hasValidation: hasValidation)
         } catch {
             problems.append("\(error)")

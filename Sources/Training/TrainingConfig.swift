@@ -99,6 +99,10 @@ public struct TrainingConfig: Equatable, Sendable {
     public var labelsKey = "labels"
     /// Whether to reshuffle the training samples every epoch.
     public var shuffle = true
+    /// Image augmentation of training batches: the padding of the random crop (0: off)…
+    public var randomCropPadding = 0
+    /// …and whether to flip samples left–right with probability ½.
+    public var horizontalFlip = false
 
     /// The expected shape of one input sample; checked against the data when set.
     public var inputShape: [Int]?
@@ -210,6 +214,11 @@ public struct TrainingConfig: Equatable, Sendable {
         featuresKey = try data.string("features_key", default: featuresKey)
         labelsKey = try data.string("labels_key", default: labelsKey)
         shuffle = try data.bool("shuffle", default: shuffle)
+        var augmentation = try data.section("augmentation")
+        randomCropPadding = try augmentation.int("random_crop_padding", default: randomCropPadding, minimum: 0)
+        if randomCropPadding > 127 { throw augmentation.error("random_crop_padding", "must be ≤ 127, got \(randomCropPadding)") }
+        horizontalFlip = try augmentation.bool("horizontal_flip", default: horizontalFlip)
+        try augmentation.finish()
         try data.finish()
 
         var model = try root.section("model")
@@ -458,6 +467,7 @@ public struct TrainingConfig: Equatable, Sendable {
             "  features_key: \(quoted(featuresKey))",
             "  labels_key: \(quoted(labelsKey))",
             "  shuffle: \(shuffle)",
+            "  augmentation: {random_crop_padding: \(randomCropPadding), horizontal_flip: \(horizontalFlip)}",
             "model:",
         ]
         if let inputShape { lines.append("  input_shape: [\(inputShape.map(String.init).joined(separator: ", "))]") }

@@ -63,6 +63,23 @@ struct MPIRunTests {
         #expect(try test(metrics("mpi")) == test(metrics("sim")))   // the same test record: loss, mae, mse, rmse, r2
     }
 
+    /// Augmented batches (random crop and flip of 1×4×4 images) are keyed by sample, not by rank.
+    @Test func augmentedRunUnderSimulatedRanksEqualsMpirunBitForBit() throws {
+        let directory = try TemporaryDirectory("mpi-augment")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64, 64], features: 16, featureShape: [1, 4, 4])
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("data"), epochs: 2, batchSize: 8)
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let augment = ["--set", "data.augmentation.random_crop_padding=1", "--set", "data.augmentation.horizontal_flip=true"]
+        let real = try mpirun(ranks: 2, trainArguments(directory, run: "mpi", augment))
+        #expect(real.status == 0, "\(real.error)")
+        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", augment + ["--simulate-ranks", "2"]))
+        #expect(simulated.status == 0, "\(simulated.error)")
+        let checksum = try #require(parameterChecksum(real.output), "\(real.output)")
+        #expect(parameterChecksum(simulated.output) == checksum)
+        let plain = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "plain", ["--simulate-ranks", "2"]))
+        #expect(parameterChecksum(plain.output) != checksum)              // the augmentation did something
+    }
+
     @Test func twoRanksMatchOneProcessOnTheSameGlobalBatch() throws {
         // 2 shards: one process with batch 16 takes 8 rows of each shard per step, exactly the
         // union of what two ranks with batch 8 take; only float summation order differs.

@@ -28,6 +28,34 @@ struct PoolingTests {
                                  0, 0, 40, 0])
     }
 
+    @Test func twoByTwoPathMatchesTheDefinitionWithTiesAndOddSizes() throws {
+        // 2×2 stride 2 has its own unrolled loop: same maxima, first index in a tie, odd sides cut
+        let (n, c, h, w) = (2, 3, 5, 7)
+        var generator = Generator(seed: 11)
+        let values = (0..<(n * c * h * w)).map { _ in Float(generator.nextInt(below: 4)) }   // many ties
+        let layer = MaxPool2D(poolSize: 2)
+        _ = try Sequential([layer], inputShape: [c, h, w])
+        let y = layer.forward(Tensor(shape: [n, c, h, w], values: values), mode: .training).toArray()
+        let upstream = (0..<(n * c * 2 * 3)).map { Float($0 + 1) }
+        let dx = layer.backward(Tensor(shape: [n, c, 2, 3], values: upstream)).toArray()
+        var expectedY: [Float] = [], expectedDx = [Float](repeating: 0, count: values.count)
+        for plane in 0..<(n * c) {
+            for oh in 0..<2 {
+                for ow in 0..<3 {
+                    var best = plane * h * w + 2 * oh * w + 2 * ow
+                    for (i, j) in [(0, 1), (1, 0), (1, 1)] {
+                        let index = plane * h * w + (2 * oh + i) * w + 2 * ow + j
+                        if values[index] > values[best] { best = index }
+                    }
+                    expectedY.append(values[best])
+                    expectedDx[best] += upstream[expectedY.count - 1]
+                }
+            }
+        }
+        #expect(y == expectedY)
+        #expect(dx == expectedDx)
+    }
+
     @Test func maxPoolBackwardMatchesFiniteDifferences() throws {
         let input = Tensor(shape: [2, 2, 4, 4], values: distinctValues(64, seed: 1))
         let report = try checkLayerGradients(MaxPool2D(poolSize: 2), inputShape: [2, 4, 4], input: input)

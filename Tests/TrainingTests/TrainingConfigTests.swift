@@ -32,6 +32,20 @@ struct TrainingConfigTests {
         #expect(again == config)
     }
 
+    @Test func augmentationKeysParseAndRoundTrip() throws {
+        let plain = try TrainingConfig.load(path: defaultConfigPath)
+        #expect(plain.randomCropPadding == 0 && !plain.horizontalFlip)
+        let config = try TrainingConfig.load(path: defaultConfigPath, overrides: [
+            "data.augmentation.random_crop_padding=2", "data.augmentation.horizontal_flip=true"])
+        #expect(config.randomCropPadding == 2 && config.horizontalFlip)
+        let again = try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "resolved"), source: "resolved")
+        #expect(again == config)
+        let error = #expect(throws: ConfigError.self) {
+            try TrainingConfig.load(path: defaultConfigPath, overrides: ["data.augmentation.flip=true"])
+        }
+        #expect(error?.key == "data.augmentation.flip")
+    }
+
     @Test func unknownKeyIsNamedWithASuggestion() throws {
         let error = #expect(throws: ConfigError.self) {
             try TrainingConfig.load(path: defaultConfigPath, overrides: ["optimizer.lerning_rate=0.1"])
@@ -55,6 +69,8 @@ struct TrainingConfigTests {
         ("model.layers.0={type: gru, units: 4, unit_forget_bias: true}", "model.layers.0.unit_forget_bias", "not a known key"),
         ("model.layers.0={type: simple_rnn, units: 4, recurrent_init: eye}", "model.layers.0.recurrent_init", "must be one of"),
         ("model.layers.0={type: reshape}", "model.layers.0.shape", "is required"),
+        ("data.augmentation.random_crop_padding=-1", "data.augmentation.random_crop_padding", "must be ≥ 0"),
+        ("data.augmentation.random_crop_padding=200", "data.augmentation.random_crop_padding", "must be ≤ 127"),
     ])
     func badValuesAreRejectedNamingTheKey(override: String, key: String, message: String) throws {
         let error = #expect(throws: ConfigError.self) {
