@@ -26,37 +26,6 @@ struct EvaluateCommandTests {
         directory.file("run/checkpoints/ckpt-" + String(repeating: "0", count: 8 - String(step).count) + "\(step).h5")
     }
 
-    /// Compares the JSON entry `key` ("ensemble" or members[0]) with scikit-learn on a predictions CSV.
-    private static let compareWithScikitLearn = #"""
-        import json, sys
-        import numpy as np, pandas as pd
-        from sklearn import metrics as m
-        report, frame = json.load(open(sys.argv[1])), pd.read_csv(sys.argv[2])
-        entry = report["ensemble"] if sys.argv[3] == "ensemble" else report["members"][0]
-        k = report["classes"]
-        y, p = frame["label"].to_numpy(), frame["predicted"].to_numpy()
-        P = frame[[f"prob_{j}" for j in range(k)]].to_numpy()
-        assert (P.argmax(axis=1) == p).all(), "predicted is not the arg-max of the probabilities"
-        expected = {
-            "accuracy": m.accuracy_score(y, p),
-            "f1_macro": m.f1_score(y, p, average="macro"), "f1_weighted": m.f1_score(y, p, average="weighted"),
-            "precision_macro": m.precision_score(y, p, average="macro", zero_division=0),
-            "recall_macro": m.recall_score(y, p, average="macro", zero_division=0),
-            "precision_weighted": m.precision_score(y, p, average="weighted", zero_division=0),
-            "recall_weighted": m.recall_score(y, p, average="weighted", zero_division=0),
-            "auc": m.roc_auc_score(y, P, multi_class="ovr", average="macro"),
-        }
-        worst = max(abs(entry[name] - value) for name, value in expected.items())
-        assert worst < 1e-12, {name: (entry[name], value) for name, value in expected.items()}
-        assert abs(entry["log_loss"] - m.log_loss(y, P, labels=list(range(k)))) < 1e-6, (entry["log_loss"], m.log_loss(y, P))
-        assert entry["confusion_matrix"] == m.confusion_matrix(y, p, labels=list(range(k))).tolist()
-        f1 = m.f1_score(y, p, average=None, labels=list(range(k)), zero_division=0)
-        auc = [m.roc_auc_score(y == j, P[:, j]) for j in range(k)]
-        for j, row in enumerate(entry["per_class"]):
-            assert abs(row["f1"] - f1[j]) < 1e-12 and abs(row["auc"] - auc[j]) < 1e-12, (j, row, f1[j], auc[j])
-        assert 0.2 < entry["accuracy"] < 0.99, "the test needs imperfect predictions: accuracy %s" % entry["accuracy"]
-        print("ok", len(y), worst)
-        """#
 
     @Test func numbersEqualScikitLearnsOnTheExportedPredictions() throws {
         let directory = try trainedRun()
@@ -65,7 +34,7 @@ struct EvaluateCommandTests {
                                   "--format", "json", "--predictions", predictions)
         #expect(result.status == 0, "\(result.error)")
         try result.output.write(toFile: json, atomically: true, encoding: .utf8)
-        let check = try python(EvaluateCommandTests.compareWithScikitLearn, [json, predictions, "member"])
+        let check = try python(scikitLearnEvaluationCheck, [json, predictions, "member"])
         #expect(check.status == 0 && check.output.hasPrefix("ok 400"), "\(check.output)\(check.error)")
 
         let table = try swiftddp("evaluate", "--checkpoint", checkpoint(directory, step: 6), "--data", directory.file("data/test.h5"))
@@ -89,7 +58,7 @@ struct EvaluateCommandTests {
         let json = try runCommand(builtProduct("swiftddp"), both + ["--format", "json", "--predictions", directory.file("ensemble.csv")])
         #expect(json.status == 0, "\(json.error)")
         try json.output.write(toFile: directory.file("ensemble.json"), atomically: true, encoding: .utf8)
-        let check = try python(EvaluateCommandTests.compareWithScikitLearn, [directory.file("ensemble.json"), directory.file("ensemble.csv"), "ensemble"])
+        let check = try python(scikitLearnEvaluationCheck, [directory.file("ensemble.json"), directory.file("ensemble.csv"), "ensemble"])
         #expect(check.status == 0, "\(check.output)\(check.error)")
         let mean = try python(#"""
             import json, sys

@@ -29,6 +29,22 @@ struct FashionMNISTAcceptanceTests {
         #expect(result.status == 0, "\(result.error)")
         let accuracy = try #require(testAccuracy(result.output), "\(result.output)")
         #expect(accuracy >= 0.87, "test accuracy \(accuracy)")
+
+        // issue 6: `evaluate` on the run's last checkpoint prints accuracy, macro F1, AUC and the 10×10
+        // confusion matrix with the class names, and its numbers are scikit-learn's on the exported predictions
+        let checkpoint = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.file("run/checkpoints"))
+            .filter { $0.hasPrefix("ckpt-") }.sorted().last)
+        let evaluate = ["evaluate", "--checkpoint", directory.file("run/checkpoints/" + checkpoint), "--data", directory.file("data/test.h5")]
+        let table = try runCommand(builtProduct("swiftddp"), evaluate)
+        #expect(table.status == 0, "\(table.error)")
+        for text in ["accuracy", "f1_macro", "auc", "confusion matrix", "T-shirt/top", "Trouser", "Ankle boot"] {
+            #expect(table.output.contains(text), "evaluate output lacks \"\(text)\":\n\(table.output)")
+        }
+        let json = try runCommand(builtProduct("swiftddp"), evaluate + ["--format", "json", "--predictions", directory.file("predictions.csv")])
+        #expect(json.status == 0, "\(json.error)")
+        try json.output.write(toFile: directory.file("report.json"), atomically: true, encoding: .utf8)
+        let check = try python(scikitLearnEvaluationCheck, [directory.file("report.json"), directory.file("predictions.csv"), "member"])
+        #expect(check.status == 0 && check.output.hasPrefix("ok 10000"), "\(check.output)\(check.error)")
     }
 
     @Test(.enabled(if: mpirunAvailable, "mpirun is not on PATH"))
