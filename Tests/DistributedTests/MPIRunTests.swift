@@ -63,21 +63,32 @@ struct MPIRunTests {
         #expect(try test(metrics("mpi")) == test(metrics("sim")))   // the same test record: loss, mae, mse, rmse, r2
     }
 
-    /// Augmented batches (random crop and flip of 1×4×4 images) are keyed by sample, not by rank.
-    @Test func augmentedRunUnderSimulatedRanksEqualsMpirunBitForBit() throws {
+    /// Augmented batches (random crop and flip of 1×4×4 images) are keyed by sample, not by rank or
+    /// step: simulated ranks, real ranks and a resumed run train on the same images.
+    /// With 4 ranks the 2 files are split by rows, so the augmentation's (file, row) keys are tested too.
+    @Test(arguments: [2, 4])
+    func augmentedRunUnderSimulatedRanksEqualsMpirunBitForBit(ranks: Int) throws {
         let directory = try TemporaryDirectory("mpi-augment")
         try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64, 64], features: 16, featureShape: [1, 4, 4])
         try TinyDatasets.blobConfig(dataDirectory: directory.file("data"), epochs: 2, batchSize: 8)
             .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
         let augment = ["--set", "data.augmentation.random_crop_padding=1", "--set", "data.augmentation.horizontal_flip=true"]
-        let real = try mpirun(ranks: 2, trainArguments(directory, run: "mpi", augment))
+        let real = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi", augment))
         #expect(real.status == 0, "\(real.error)")
-        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", augment + ["--simulate-ranks", "2"]))
+        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", augment + ["--simulate-ranks", String(ranks)]))
         #expect(simulated.status == 0, "\(simulated.error)")
         let checksum = try #require(parameterChecksum(real.output), "\(real.output)")
         #expect(parameterChecksum(simulated.output) == checksum)
-        let plain = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "plain", ["--simulate-ranks", "2"]))
+        let plain = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "plain", ["--simulate-ranks", String(ranks)]))
         #expect(parameterChecksum(plain.output) != checksum)              // the augmentation did something
+        // stopped in the middle of epoch 1 (8 or 4 steps per epoch) and resumed: the same parameters
+        let simulate = augment + ["--simulate-ranks", String(ranks)]
+        let stopped = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "stopped", simulate + ["--max-steps", "5"]))
+        #expect(stopped.status == 0, "\(stopped.error)")
+        let resumed = try runCommand(builtProduct("swiftddp"), ["train", "--config", directory.file("config.yaml"),
+                                                                "--run-dir", directory.file("stopped"), "--resume"] + simulate)
+        #expect(resumed.output.contains("resuming from"), "\(resumed.output)\(resumed.error)")
+        #expect(parameterChecksum(resumed.output) == checksum)
     }
 
     @Test func twoRanksMatchOneProcessOnTheSameGlobalBatch() throws {
