@@ -8,6 +8,7 @@ public enum LayerConfig: Equatable, Sendable {
     case relu
     case leakyReLU(slope: Float)
     case sigmoid
+    case softmax
     case tanh
     case gelu
     case identity
@@ -22,7 +23,7 @@ public enum LayerConfig: Equatable, Sendable {
 
     /// The `type` names accepted in `model.layers`.
     static let types = ["dense", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "reshape", "simple_rnn", "lstm", "gru",
-                        "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "identity", "dropout", "batch_norm"]
+                        "relu", "leaky_relu", "sigmoid", "softmax", "tanh", "gelu", "identity", "dropout", "batch_norm"]
 
     /// The layer this entry describes.
     func makeLayer() -> any Layer {
@@ -32,6 +33,7 @@ public enum LayerConfig: Equatable, Sendable {
         case .relu: return ReLU()
         case .leakyReLU(let slope): return LeakyReLU(slope: slope)
         case .sigmoid: return Sigmoid()
+        case .softmax: return Softmax()
         case .tanh: return Tanh()
         case .gelu: return GELU()
         case .identity: return Identity()
@@ -67,6 +69,7 @@ public enum LayerConfig: Equatable, Sendable {
         case .relu: return "{type: relu}"
         case .leakyReLU(let slope): return "{type: leaky_relu, slope: \(slope)}"
         case .sigmoid: return "{type: sigmoid}"
+        case .softmax: return "{type: softmax}"
         case .tanh: return "{type: tanh}"
         case .gelu: return "{type: gelu}"
         case .identity: return "{type: identity}"
@@ -349,6 +352,7 @@ public struct TrainingConfig: Equatable, Sendable {
         case "leaky_relu":
             layer = .leakyReLU(slope: try reader.float("slope", default: 0.01, range: 0...1))
         case "sigmoid": layer = .sigmoid
+        case "softmax": layer = .softmax
         case "tanh": layer = .tanh
         case "gelu": layer = .gelu
         case "identity": layer = .identity

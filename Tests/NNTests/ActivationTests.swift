@@ -75,6 +75,24 @@ struct SigmoidTests {
     }
 }
 
+struct SoftmaxTests {
+    @Test func forwardAndBackwardOnKnownValues() {
+        let layer = Softmax()
+        #expect(layer.summary == "Softmax")
+        // softmax(0, ln 3) = (1/4, 3/4); a shift by 1000 changes nothing and does not overflow
+        let y = layer.forward(Tensor(shape: [2, 2], values: [0, 1.0986123, 1000, 1001.0986123]), mode: .training)
+        #expect(close(y.toArray(), [0.25, 0.75, 0.25, 0.75]), "\(y)")
+        // dx = y ⊙ (dy − ⟨dy, y⟩): dy = (1, 0) gives (1/4·(1 − 1/4), 3/4·(0 − 1/4)) = (3/16, −3/16)
+        let dx = layer.backward(Tensor(shape: [2, 2], values: [1, 0, 1, 0]))
+        #expect(close(dx.toArray(), [0.1875, -0.1875, 0.1875, -0.1875]), "\(dx)")
+    }
+
+    @Test func backwardMatchesFiniteDifferences() throws {
+        let report = try checkLayerGradients(Softmax(), inputShape: [4], input: randomInput(seed: 13))
+        #expect(report.error < 1e-3, "\(report)")
+    }
+}
+
 struct TanhTests {
     @Test func forwardAndBackwardOnKnownValues() {
         let layer = Tanh()
