@@ -25,8 +25,10 @@ public protocol Communicator: AnyObject {
     /// Replaces `buffer` on every rank with the element-wise sum over ranks, in rank order.
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws
 
-    /// Combines small control values (flags, counts, metric sums) across ranks.
-    func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double]
+    /// Combines small control values (flags, counts, metric sums) across ranks, in place: every
+    /// rank's `buffer` becomes the element-wise `operation` over ranks. (The training loop's
+    /// control flags use this with a buffer kept across steps, so a step allocates nothing.)
+    func allReduce(inPlace buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) throws
 
     /// Returns every rank's `value`, in rank order.
     func allGather(_ value: UInt64) throws -> [UInt64]
@@ -70,6 +72,13 @@ public final class PendingReduction: @unchecked Sendable {
 }
 
 extension Communicator {
+    /// Combines small control values across ranks: `allReduce(inPlace:_:)` on a copy of `values`.
+    public func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] {
+        var result = values
+        try result.withUnsafeMutableBufferPointer { try allReduce(inPlace: $0, operation) }
+        return result
+    }
+
     public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
         try allReduceSum(buffer)
         return PendingReduction(buffer: buffer, isComplete: true)

@@ -85,12 +85,10 @@ public final class LocalCommunicator: Communicator, CollectiveDeadline, @uncheck
         try group.barrier(wait)
     }
 
-    public func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] {
-        var mine = values
-        let wait = entering("allReduce", count: values.count)
-        return try mine.withUnsafeMutableBufferPointer { buffer -> [Double] in
-            try group.exchange(wait, pointer: UnsafeMutableRawPointer(buffer.baseAddress))
-            var result = [Double](repeating: 0, count: buffer.count)
+    public func allReduce(inPlace buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) throws {
+        let wait = entering("allReduce", count: buffer.count)
+        try group.exchange(wait, pointer: UnsafeMutableRawPointer(buffer.baseAddress))
+        try withUnsafeTemporaryAllocation(of: Double.self, capacity: max(buffer.count, 1)) { result in
             for i in 0..<buffer.count {
                 var value = group.pointer(0).assumingMemoryBound(to: Double.self)[i]
                 for source in 1..<size {
@@ -103,8 +101,8 @@ public final class LocalCommunicator: Communicator, CollectiveDeadline, @uncheck
                 }
                 result[i] = value
             }
-            try group.barrier(wait)
-            return result
+            try group.barrier(wait)   // every rank has read every buffer before any is overwritten
+            for i in 0..<buffer.count { buffer[i] = result[i] }
         }
     }
 

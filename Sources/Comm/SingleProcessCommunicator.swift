@@ -8,7 +8,7 @@ public final class SingleProcessCommunicator: Communicator {
     public var rank: Int { 0 }
     public var size: Int { 1 }
     public func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws {}
-    public func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] { values }
+    public func allReduce(inPlace buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) throws {}
     public func allGather(_ value: UInt64) throws -> [UInt64] { [value] }
     public func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, from root: Int) throws {}
     public func barrier() throws {}

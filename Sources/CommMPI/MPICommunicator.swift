@@ -175,10 +175,7 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
 
     // MARK: - Small collectives
 
-    public func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] {
-        let result = UnsafeMutableBufferPointer<Double>.allocate(capacity: values.count)
-        defer { result.deallocate() }
-        _ = result.initialize(from: values)
+    public func allReduce(inPlace result: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) throws {
         let op: MPI_Op
         switch operation {
         case .sum: op = cmpi_sum()
@@ -190,8 +187,7 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
         try mpi("MPI_Iallreduce", rank: rank) {
             MPI_Iallreduce(cmpi_in_place(), result.baseAddress, Int32(result.count), cmpi_double(), op, communicator, &request)
         }
-        try finish(&request, sequence: sequence, operation: "MPI_Iallreduce of \(values.count) doubles (\(operation))")
-        return Array(result)
+        try finish(&request, sequence: sequence, operation: "MPI_Iallreduce of \(result.count) doubles (\(operation))")
     }
 
     public func allGather(_ value: UInt64) throws -> [UInt64] {

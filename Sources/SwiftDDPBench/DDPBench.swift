@@ -212,7 +212,7 @@ final class NoPollCommunicator: Communicator {
     var rank: Int { base.rank }
     var size: Int { base.size }
     func allReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws { try base.allReduceSum(buffer) }
-    func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] { try base.allReduce(values, operation) }
+    func allReduce(inPlace buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) throws { try base.allReduce(inPlace: buffer, operation) }
     func allGather(_ value: UInt64) throws -> [UInt64] { try base.allGather(value) }
     func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, from root: Int) throws { try base.broadcast(buffer, from: root) }
     func barrier() throws { try base.barrier() }

@@ -32,6 +32,9 @@ final class MLPWorkload {
     let learningRate: Float = 0.01
     private let batches: [(features: Tensor, labels: [Int32])]
     private var next = 0
+    private let flags = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)   // the control flags, as Trainer keeps them
+
+    deinit { flags.deallocate() }
     private(set) var steps = 0
 
     /// The model as `swiftddp train` builds it by default, with SGD momentum 0.9 and the
@@ -70,7 +73,9 @@ final class MLPWorkload {
         let loss = criterion.forward(logits, labels: batch.labels)
         model.backward(criterion.backward(scale: 1 / Float(comm.size)), progress: progress) { _, _ in }
         let exposed = try buckets.finish(communicator: comm)       // buckets started during backward
-        let flags = try comm.allReduce([loss.isFinite ? Double(comm.size) : Double(comm.rank), -0.0], .min)  // as Trainer
+        flags[0] = loss.isFinite ? Double(comm.size) : Double(comm.rank)   // as Trainer
+        flags[1] = -0.0
+        try comm.allReduce(inPlace: flags, .min)
         if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
         optimizer.step(model.store, learningRate: learningRate)
         steps += 1
@@ -102,7 +107,9 @@ final class MLPWorkload {
         let t4 = monotonicSeconds()
         let exposed = try buckets.finish(communicator: comm)
         let t5 = monotonicSeconds()
-        let flags = try comm.allReduce([loss.isFinite ? Double(comm.size) : Double(comm.rank), -0.0], .min)  // as Trainer
+        flags[0] = loss.isFinite ? Double(comm.size) : Double(comm.rank)   // as Trainer
+        flags[1] = -0.0
+        try comm.allReduce(inPlace: flags, .min)
         if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
         let t6 = monotonicSeconds()
         optimizer.step(model.store, learningRate: learningRate)

@@ -198,6 +198,8 @@ public final class Trainer {
         }
 
         // ---- the loop
+        let flags = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)   // the control flags, reused every step
+        defer { flags.deallocate() }
         var step = start.step
         var nonFinite = NonFinitePolicy(config: config)
         var next = (epoch: start.epoch, stepInEpoch: start.stepInEpoch)   // where training would go on
@@ -229,7 +231,9 @@ public final class Trainer {
                 let t2 = monotonicSeconds()
                 let exposedCommunication = try buckets.finish(communicator: comm)    // buckets started during backward
                 // every rank takes the same decision: stop on a non-finite loss or a signal anywhere
-                let flags = try comm.allReduce([loss.isFinite ? Double(worldSize) : Double(rank), -Double(StopSignal.received)], .min)
+                flags[0] = loss.isFinite ? Double(worldSize) : Double(rank)
+                flags[1] = -Double(StopSignal.received)
+                try comm.allReduce(inPlace: flags, .min)
                 let t3 = monotonicSeconds()
                 // a non-finite loss (flags[0]: the lowest such rank) or averaged gradient: skip or stop, on every rank alike
                 let skip = try nonFinite.skips(step: step, lossRank: flags[0] < Double(worldSize) ? Int(flags[0]) : nil,

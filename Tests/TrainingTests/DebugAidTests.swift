@@ -139,7 +139,7 @@ struct DebugAidTests {
             try base.allReduceSum(buffer)
             if rank == 1, !buffer.isEmpty { buffer[0] += 1e-3 }
         }
-        func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] { try base.allReduce(values, operation) }
+        func allReduce(inPlace buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) throws { try base.allReduce(inPlace: buffer, operation) }
         func allGather(_ value: UInt64) throws -> [UInt64] { try base.allGather(value) }
         func broadcast(_ buffer: UnsafeMutableBufferPointer<Float>, from root: Int) throws { try base.broadcast(buffer, from: root) }
         func barrier() throws { try base.barrier() }
