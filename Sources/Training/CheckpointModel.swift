@@ -62,12 +62,7 @@ public struct CheckpointModel: Sendable {
     /// - Throws: `TrainingError.modelDoesNotFitData` when the data does not fit the model,
     ///   `CheckpointError.doesNotFitModel` when a parameter is missing or has another size.
     public func predict(_ shard: DatasetShard, batchSize: Int? = nil) throws -> ClassificationPredictions {
-        // the model is built exactly as training built it
-        let builder = Trainer(config: config, options: RunOptions(runDirectory: ""), communicator: SingleProcessCommunicator(),
-                              console: Console(rank: 0, quiet: true))
-        let model = try builder.buildModel(sampleShape: shard.featureShape, outputs: shard.numClasses,
-                                           source: "\(shard.path) has num_classes \(shard.numClasses)", dataPath: shard.path)
-        try load(into: model)
+        let model = try loadedModel(for: shard, outputs: shard.numClasses, source: "\(shard.path) has num_classes \(shard.numClasses)")
         let result = evaluate(model, loss: SoftmaxCrossEntropy(), on: shard, batchSize: batchSize ?? config.evalBatchSize)
         return result.predictions!   // softmax cross-entropy always keeps them
     }
@@ -79,11 +74,7 @@ public struct CheckpointModel: Sendable {
         guard let targets = shard.targets else {
             throw TrainingError.modelDoesNotFitData("\(path) was trained with loss \(config.loss) (a regression) but \(shard.path) holds class ids, not float targets")
         }
-        let builder = Trainer(config: config, options: RunOptions(runDirectory: ""), communicator: SingleProcessCommunicator(),
-                              console: Console(rank: 0, quiet: true))
-        let model = try builder.buildModel(sampleShape: shard.featureShape, outputs: targets.rowLength,
-                                           source: "\(shard.path) has \(targets.rowLength) target(s)", dataPath: shard.path)
-        try load(into: model)
+        let model = try loadedModel(for: shard, outputs: targets.rowLength, source: "\(shard.path) has \(targets.rowLength) target(s)")
         var values = [Float](repeating: 0, count: targets.count)
         let step = batchSize ?? config.evalBatchSize
         var start = 0
@@ -94,6 +85,17 @@ public struct CheckpointModel: Sendable {
             start = end
         }
         return values
+    }
+
+    /// The model built exactly as training built it, for the samples of `shard` and `outputs`
+    /// values per sample (the data's requirement, explained by `source`), with every parameter
+    /// and buffer of the checkpoint loaded.
+    private func loadedModel(for shard: DatasetShard, outputs: Int, source: String) throws -> Sequential {
+        let builder = Trainer(config: config, options: RunOptions(runDirectory: ""), communicator: SingleProcessCommunicator(),
+                              console: Console(rank: 0, quiet: true))
+        let model = try builder.buildModel(sampleShape: shard.featureShape, outputs: outputs, source: source, dataPath: shard.path)
+        try load(into: model)
+        return model
     }
 
     /// Copies every parameter and every buffer (BatchNorm's running statistics) by name; the
