@@ -49,6 +49,14 @@ public protocol Communicator: AnyObject {
     /// Completes a reduction started by `startAllReduceSum`.
     func wait(_ pending: PendingReduction) throws
 
+    /// Memory for a gradient buffer of `count` floats that this communicator reduces in place
+    /// without copying it anywhere (MPI shared memory, when every rank is on one node), or nil
+    /// when it has none; the default is nil. Collective: every rank calls it, with the same
+    /// `count`. `startAllReduceSum` of a slice of the returned buffer takes the fast path; the
+    /// result is bitwise the same either way. The memory stays valid until the communicator is
+    /// closed.
+    func makeReductionBuffer(count: Int) throws -> ReductionBuffer?
+
     /// Ends the job on every rank after a failure on this one, so no rank waits forever in a
     /// collective (MPI_Abort under MPI). Does not return under MPI.
     func abort(code: Int32)
@@ -71,7 +79,23 @@ public final class PendingReduction: @unchecked Sendable {
     }
 }
 
+/// A gradient buffer whose memory belongs to a communicator (see `makeReductionBuffer`).
+public final class ReductionBuffer: @unchecked Sendable {
+    /// The floats, zero-filled.
+    public let buffer: UnsafeMutableBufferPointer<Float>
+    /// How the communicator reduces it, for logs (e.g. "shared memory, 2 ranks").
+    public let transport: String
+
+    /// Wraps memory the communicator keeps alive.
+    public init(buffer: UnsafeMutableBufferPointer<Float>, transport: String) {
+        self.buffer = buffer
+        self.transport = transport
+    }
+}
+
 extension Communicator {
+    public func makeReductionBuffer(count: Int) throws -> ReductionBuffer? { nil }
+
     /// Combines small control values across ranks: `allReduce(inPlace:_:)` on a copy of `values`.
     public func allReduce(_ values: [Double], _ operation: ReduceOperation) throws -> [Double] {
         var result = values

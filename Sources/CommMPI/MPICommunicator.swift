@@ -41,6 +41,8 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
     /// Collectives started on this communicator (the same sequence on every rank).
     private var sequence = 0
     private let board: ProgressBoard?
+    /// The gradient buffers of all ranks in shared memory, once `makeReductionBuffer` made them.
+    private var shared: SharedMemoryReduction?
 
     /// Wraps `communicator`, reading rank and size.
     public init(communicator: MPI_Comm) throws {
@@ -60,7 +62,19 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
 
     /// Frees the progress window (collective: every rank, before `MPI_Finalize`).
     public func close() {
+        shared?.free()
+        shared = nil
         board?.free()
+    }
+
+    /// Every rank's gradient buffer in one shared-memory window, when all ranks share a node
+    /// (`SharedMemoryReduction`); nil otherwise (ranks on several hosts). Reductions of slices of
+    /// it are then summed in place by the ranks themselves instead of by MPI transfers.
+    public func makeReductionBuffer(count: Int) throws -> ReductionBuffer? {
+        guard size > 1, shared == nil,
+              let reduction = try SharedMemoryReduction(communicator: communicator, rank: rank, size: size, count: count) else { return nil }
+        shared = reduction
+        return ReductionBuffer(buffer: reduction.slot, transport: "shared memory (\(size) ranks on one node)")
     }
 
     /// Splits into sub-groups: ranks with the same `color` form one, ordered by `key` (the
@@ -81,6 +95,10 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
 
     public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
         if size == 1 || buffer.isEmpty { return PendingReduction(buffer: buffer, isComplete: true) }
+        if let shared, shared.holds(buffer) {
+            let ticket = shared.start(buffer)
+            return PendingReduction(buffer: buffer, state: SharedTicket(ticket: ticket, sequence: begin()))
+        }
         if size == 2 {
             // Two ranks: each element is one addition, and x₀ + x₁ == x₁ + x₀ exactly in IEEE
             // arithmetic, so the library's own all-reduce is already deterministic (and faster).
@@ -111,12 +129,22 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
     /// Advances the reductions in flight without blocking; returns whether `pending` has
     /// completed.
     public func poll(_ pending: PendingReduction) throws -> Bool {
+        if let shared, let state = pending.state as? SharedTicket {
+            shared.progress()
+            if shared.isComplete(state.ticket) { pending.isComplete = true }
+            return pending.isComplete
+        }
         try advance(blockingUntil: nil)
         return pending.isComplete
     }
 
     public func wait(_ pending: PendingReduction) throws {
         guard !pending.isComplete else { return }
+        if let shared, let state = pending.state as? SharedTicket {
+            try waitShared(shared, state)
+            pending.isComplete = true
+            return
+        }
         try advance(blockingUntil: pending)
         guard let state = pending.state as? ReductionState else { return }
         try finish(&state.request, sequence: state.sequence, operation: state.operation)
@@ -257,6 +285,31 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
         }
     }
 
+    /// Sums and waits for a shared-memory reduction: spins briefly, then yields the core (ranks
+    /// may outnumber cores), and gives up at the deadline naming the ranks whose gradients were
+    /// not final.
+    private func waitShared(_ shared: SharedMemoryReduction, _ state: SharedTicket) throws {
+        let deadline = timeoutSeconds.isFinite ? Deadline(seconds: timeoutSeconds) : nil
+        var polls = 0
+        while true {
+            shared.progress()
+            if shared.isComplete(state.ticket) { return }
+            polls &+= 1
+            if polls > 64 { cmpi_yield() }
+            if polls & 255 == 0, let deadline, deadline.hasPassed {
+                let final = shared.whereabouts(of: state.ticket)
+                let seen = board?.whereabouts(of: state.sequence, rank: rank)
+                let ranks = final.indices.map { other -> RankWhereabouts in
+                    if final[other] { return .arrived }
+                    if case .missing(let step)? = seen?[other] { return .missing(step: step) }
+                    return .unknown
+                }
+                throw CollectiveTimeout(rank: rank, step: step, operation: "shared-memory sum of \(state.ticket.range.count) floats (gradient sum)",
+                                        sequence: state.sequence, seconds: timeoutSeconds, ranks: ranks)
+            }
+        }
+    }
+
     public func abort(code: Int32) {
         MPIRuntime.abort(code: code)
     }
@@ -271,6 +324,16 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
 }
 
 // MARK: - Reduction state
+
+/// A reduction in shared memory: the ticket and the collective's sequence number.
+private final class SharedTicket {
+    let ticket: SharedMemoryReduction.Ticket
+    let sequence: Int
+    init(ticket: SharedMemoryReduction.Ticket, sequence: Int) {
+        self.ticket = ticket
+        self.sequence = sequence
+    }
+}
 
 /// The counts, offsets, request and scratch of one reduction in flight; they must stay put until
 /// MPI has finished with them.

@@ -63,7 +63,7 @@ public final class ParameterStore: @unchecked Sendable {
     /// Parameter values, `count` elements.
     public let values: TensorStorage
     /// Gradients, same layout as `values`.
-    public let gradients: TensorStorage
+    public private(set) var gradients: TensorStorage
 
     /// Lays out `specs` (already carrying model-wide names) one after another, zero-filled.
     public init(names: [String], shapes: [[Int]]) {
@@ -94,6 +94,16 @@ public final class ParameterStore: @unchecked Sendable {
 
     /// All gradients as one flat tensor.
     public var flatGradients: Tensor { Tensor(shape: [count], storage: gradients) }
+
+    /// Moves the gradients into `storage` (at least `count` elements), e.g. memory a
+    /// communicator can reduce in place (`Communicator.makeReductionBuffer`). Layers look the
+    /// gradient buffer up on every use, so they follow; anything holding the old buffer (a
+    /// `GradientBuckets`) must be made after this.
+    public func moveGradients(to storage: TensorStorage) {
+        precondition(storage.buffer.count >= count, "ParameterStore: \(storage.buffer.count) elements cannot hold \(count) gradients")
+        storage.buffer.baseAddress!.update(from: gradients.buffer.baseAddress!, count: count)
+        gradients = storage
+    }
 
     /// Sets every gradient to zero (one memset).
     public func zeroGradients() {

@@ -9,12 +9,12 @@ import Tensors
 
 enum DDPBench {
     static func run(threads: Int, steps: Int, repetitions: Int, warmup: Int, bucketMegabytes: Double,
-                    reduceIterations: Int, noPoll: Bool) throws {
+                    reduceIterations: Int, noPoll: Bool, sharedMemory: Bool = true) throws {
         let comm = try MPIRuntime.initialize()
         defer { MPIRuntime.finalize() }
         do {
             try measure(comm, noPoll ? NoPollCommunicator(comm) : comm, threads: threads, steps: steps, repetitions: repetitions,
-                        warmup: warmup, bucketMegabytes: bucketMegabytes, reduceIterations: reduceIterations)
+                        warmup: warmup, bucketMegabytes: bucketMegabytes, reduceIterations: reduceIterations, sharedMemory: sharedMemory)
         } catch {
             print("swiftddp-bench: rank \(comm.rank): \(error)")
             if comm.size > 1 { MPIRuntime.abort(code: 1) }
@@ -23,10 +23,10 @@ enum DDPBench {
     }
 
     private static func measure(_ mpi: MPICommunicator, _ comm: any Communicator, threads: Int, steps: Int, repetitions: Int, warmup: Int,
-                                bucketMegabytes: Double, reduceIterations: Int) throws {
+                                bucketMegabytes: Double, reduceIterations: Int, sharedMemory: Bool) throws {
         BLASRuntime.setThreads(threads)
         let (rank, size) = (comm.rank, comm.size)
-        let workload = try MLPWorkload(comm: comm, bucketMegabytes: bucketMegabytes)
+        let workload = try MLPWorkload(comm: comm, bucketMegabytes: bucketMegabytes, sharedMemory: sharedMemory)
         let local = try MLPWorkload(comm: SingleProcessCommunicator())   // the same step without communication
         let count = workload.model.parameterCount
 
@@ -48,12 +48,15 @@ enum DDPBench {
             try buckets.finish(communicator: comm)   // starts every bucket, then waits
         }
         // (name, untimed preparation, the timed reduction)
-        let reductions: [(name: String, prepare: () throws -> Void, run: () throws -> Void)] = [
+        var reductions: [(name: String, prepare: () throws -> Void, run: () throws -> Void)] = [
             ("MPI_Allreduce", {}, { try mpi.libraryAllReduceSum(rawBuffer) }),
             ("allReduceSum", {}, { try comm.allReduceSum(deterministicBuffer) }),
             ("buckets", {}, { try reduce(standaloneBuckets) }),
             ("buckets after a step", { try local.step() }, { try reduce(afterStepBuckets) }),
         ]
+        if workload.inSharedMemory {   // the training buckets over the shared-memory gradient buffer
+            reductions.append(("shared-memory buckets", {}, { try reduce(workload.buckets) }))
+        }
 
         for _ in 0..<warmup { try workload.step(); try local.step() }
         if size > 1 { for _ in 0..<3 { for reduction in reductions { try reduction.prepare(); try reduction.run() } } }
@@ -135,7 +138,8 @@ enum DDPBench {
         func phase(_ index: Int) -> Double { median(phaseTimes.map { $0[index] }) }
         let computeTime = phase(Phase.total) - phase(Phase.finish) - phase(Phase.flags) - phase(Phase.bucketStarts)
         print("== data-parallel training, \(size) rank(s), OpenBLAS \(BLASRuntime.coreName) × \(BLASRuntime.threads) thread(s) per rank, "
-              + "bucket_mb \(bucketMegabytes)\(comm is NoPollCommunicator ? ", poll disabled (--no-poll)" : "") ==")
+              + "bucket_mb \(bucketMegabytes)\(comm is NoPollCommunicator ? ", poll disabled (--no-poll)" : ""), "
+              + "gradients \(workload.inSharedMemory ? "summed in shared memory" : "reduced by MPI transfers") ==")
         print("buckets: " + workload.buckets.buckets.map { "[\($0.lowerBound)..<\($0.upperBound))" }
             .joined(separator: ", ") + "; \(count) floats (\(fmt(Double(count * 4) / 1_048_576, 2)) MiB)")
         print("\(repetitions) repetitions × \(steps) steps after \(warmup) warm-up steps; median [min–max] over repetitions")
@@ -151,6 +155,7 @@ enum DDPBench {
         result.add("bucket_mb", bucketMegabytes)
         result.add("agree", agree ? 1 : 0)
         result.add("poll", comm is NoPollCommunicator ? "off" : "on")
+        result.add("transport", workload.inSharedMemory ? "shm" : "mpi")
         result.add("other_pct", cpu.other)
         result.add("steal_pct", cpu.steal)
         result.add("samples_per_s", median(throughput))
@@ -197,6 +202,7 @@ enum DDPBench {
             result.add("after_step_us", afterStep * 1e6)
             result.add("hidden_pct", 100 * (1 - exposedMedian / bucketed))
             result.add("hidden_with_start_pct", 100 * (1 - (start + exposedMedian) / bucketed))
+            if workload.inSharedMemory { result.add("shm_us", median(reduceTimes[4]) * 1e6) }
             result.add("overhead_over_raw", overhead / raw)
         }
         result.print()

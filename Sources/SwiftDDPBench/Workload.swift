@@ -36,14 +36,22 @@ final class MLPWorkload {
 
     deinit { flags.deallocate() }
     private(set) var steps = 0
+    /// Whether the gradients live in the communicator's shared memory (summed in place).
+    private(set) var inSharedMemory = false
 
     /// The model as `swiftddp train` builds it by default, with SGD momentum 0.9 and the
     /// trainer's bucket planning (`distributed.bucket_mb`, default 4).
-    init(comm: any Communicator, bucketMegabytes: Double = 4, batchCount: Int = 8, seed: UInt64 = 1) throws {
+    /// With `sharedMemory` (the trainer's default, `distributed.shared_memory`), the gradients
+    /// live where the communicator sums them in place, when it can.
+    init(comm: any Communicator, bucketMegabytes: Double = 4, batchCount: Int = 8, seed: UInt64 = 1, sharedMemory: Bool = true) throws {
         self.comm = comm
         model = try Sequential([Dense(units: 512), ReLU(), Dense(units: 256), ReLU(), Dense(units: 10)], inputShape: [784])
         model.initializeParameters(seed: seed)
         try comm.broadcast(model.store.values.buffer, from: 0)
+        if sharedMemory, let shared = try comm.makeReductionBuffer(count: model.store.count) {
+            model.store.moveGradients(to: TensorStorage(borrowing: shared.buffer, owner: shared))
+            inSharedMemory = true
+        }
         optimizer = SGD(parameterCount: model.parameterCount, momentum: 0.9)
         buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(bucketMegabytes * 1_048_576))
         progress = comm.size > 1 ? BucketProgress(buckets: buckets, communicator: comm) : nil

@@ -12,12 +12,13 @@ import Foundation
 let usage = """
     usage: swiftddp-bench step [--threads T] [--steps N] [--reps R] [--warmup W]
            swiftddp-bench cnn [--threads T] [--steps N] [--reps R] [--warmup W] [--batch B] [--padding P]
-           mpirun -np P swiftddp-bench ddp [--threads T] [--steps N] [--reps R] [--warmup W] [--bucket-mb MB] [--reduce-iters K] [--poll on|off]
+           mpirun -np P swiftddp-bench ddp [--threads T] [--steps N] [--reps R] [--warmup W] [--bucket-mb MB] [--reduce-iters K] [--poll on|off] [--shm on|off]
     step: one process, training step vs sgemm on the same shapes (OpenBLAS threads T, default 1)
     cnn [--batch 64] [--padding 0|2]: one process, the CNN of fashion-mnist-cnn.yaml: samples/s, and each conv
           and dense layer's forward + backward GFLOP/s vs sgemm on the same shapes (steps default 10, warmup 5)
     ddp:  under mpirun (or alone, as 1 rank): global samples/s, exposed all-reduce wait vs the reduction alone;
-          --poll off makes Communicator.poll a no-op (an experiment: reductions then advance only in finish)
+          --poll off makes Communicator.poll a no-op (an experiment: reductions then advance only in finish);
+          --shm off keeps the gradients out of shared memory (MPI transfers, as before distributed.shared_memory)
     augmentation [--reps 5] [--batch 64]: what data.augmentation costs: the per-epoch draw and a batch vs a plain copy
     checkpoint [--parameters 100000000] [--reps 3] [--dir D]: save and restore throughput (Adam state included)
     allocations [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 50]:
@@ -50,13 +51,14 @@ do {
         let options = try Options(arguments.dropFirst(2), allowed: ["reps", "batch"])
         try AugmentationBench.run(repetitions: try options.int("reps", 5), batch: try options.int("batch", 64))
     case "ddp":
-        let options = try Options(arguments.dropFirst(2), allowed: common + ["bucket-mb", "reduce-iters", "poll"])
-        let poll = options.string("poll", "on")
+        let options = try Options(arguments.dropFirst(2), allowed: common + ["bucket-mb", "reduce-iters", "poll", "shm"])
+        let poll = options.string("poll", "on"), shm = options.string("shm", "on")
         guard poll == "on" || poll == "off" else { throw BenchError.usage("--poll must be on or off, got \(poll)") }
+        guard shm == "on" || shm == "off" else { throw BenchError.usage("--shm must be on or off, got \(shm)") }
         try DDPBench.run(threads: try options.int("threads", 1), steps: try options.int("steps", 50),
                          repetitions: try options.int("reps", 7), warmup: try options.int("warmup", 30),
                          bucketMegabytes: try options.double("bucket-mb", 4),
-                         reduceIterations: try options.int("reduce-iters", 10), noPoll: poll == "off")
+                         reduceIterations: try options.int("reduce-iters", 10), noPoll: poll == "off", sharedMemory: shm == "on")
     case "allocations":
         let options = try Options(arguments.dropFirst(2), allowed: ["config", "data", "steps"])
         try AllocationBench.run(configPath: options.string("config", "launch/configs/fashion-mnist-mlp.yaml"),

@@ -9,14 +9,27 @@ public final class TensorStorage: @unchecked Sendable {
     /// The elements; `count` is the capacity.
     public let buffer: UnsafeMutableBufferPointer<Float>
 
+    /// What keeps borrowed memory alive; nil when this storage allocated `buffer` itself.
+    private let owner: AnyObject?
+
     /// Allocates `count` zeroed elements.
     public init(count: Int) {
         precondition(count >= 0, "TensorStorage: negative count \(count)")
         buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: max(count, 1))
         buffer.initialize(repeating: 0)
+        owner = nil
     }
 
-    deinit { buffer.deallocate() }
+    /// Uses memory that `owner` allocated and keeps valid (a communicator's shared-memory
+    /// gradient buffer, for instance); this storage never frees it.
+    public init(borrowing buffer: UnsafeMutableBufferPointer<Float>, owner: AnyObject) {
+        self.buffer = buffer
+        self.owner = owner
+    }
+
+    deinit {
+        if owner == nil { buffer.deallocate() }
+    }
 }
 
 /// A row-major `Float` array of any rank.

@@ -1,6 +1,8 @@
 // This rank's data (loaded and checked by preflight) and building the configured model.
+import Comm
 import Data
 import NN
+import Tensors
 
 /// The data one rank trains and evaluates on.
 struct RankData {
@@ -33,5 +35,17 @@ extension Trainer {
             }
         }
         return model
+    }
+
+    /// Puts the gradient buffer where the communicator reduces it without copies (shared memory
+    /// when every rank is on one node and `distributed.shared_memory` is on); collective. Returns
+    /// how the gradients are averaged, for the log.
+    func placeGradients(of model: Sequential) throws -> String {
+        let buckets = "buckets of \(config.bucketMegabytes) MiB"
+        if config.sharedMemoryReduction, let shared = try communicator.makeReductionBuffer(count: model.store.count) {
+            model.store.moveGradients(to: TensorStorage(borrowing: shared.buffer, owner: shared))
+            return "summed in place in \(shared.transport), \(buckets)"
+        }
+        return "all-reduced with MPI transfers, \(buckets)"
     }
 }

@@ -115,6 +115,7 @@ public final class Trainer {
         try broadcastBuffers(model)
         let frozen = try frozenRanges(model)
         let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
+        let reduction = try placeGradients(of: model)   // in shared memory when the ranks share a node
         let buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(config.bucketMegabytes * 1_048_576))
         // progress reports only matter when there is something to reduce; without them Dense
         // computes its weight gradient as one GEMM instead of blocks
@@ -190,6 +191,7 @@ public final class Trainer {
         console.print0("data: \(worldSize) rank(s) × batch \(config.batchSize) = global batch \(config.batchSize * worldSize); "
             + "rank 0 holds \(data.loader.shards.map(\.shard.count).reduce(0, +)) samples from \(data.loader.shards.count) shard(s); "
             + "\(stepsPerEpoch) steps/epoch (the minimum over ranks); \(totalSteps) steps")
+        if worldSize > 1 { console.print0("gradients: \(reduction)") }
         console.print0("run directory: \(runDirectory.path)")
 
         var summary = TrainingSummary(runDirectory: runDirectory.path)

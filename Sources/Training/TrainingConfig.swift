@@ -196,6 +196,9 @@ public struct TrainingConfig: Equatable, Sendable {
     public var checksumEvery = 100
     /// Seconds a rank waits in one collective for the others before the job ends (0: forever).
     public var collectiveTimeout: Double = 300
+    /// Ranks on one node keep their gradients in shared memory and sum them in place
+    /// (`Communicator.makeReductionBuffer`); false always uses MPI transfers. Same bits either way.
+    public var sharedMemoryReduction = true
 
     /// Validation metrics, TensorBoard, CSV and the progress bar (`evaluation`, `logging`).
     public var reporting = ReportingConfig()
@@ -331,6 +334,7 @@ public struct TrainingConfig: Equatable, Sendable {
         bucketMegabytes = try distributed.float("bucket_mb", default: bucketMegabytes, positive: true)
         checksumEvery = try distributed.int("checksum_every", default: checksumEvery, minimum: 0)
         collectiveTimeout = Double(try distributed.float("timeout_seconds", default: Float(collectiveTimeout), range: 0...Float.greatestFiniteMagnitude))
+        sharedMemoryReduction = try distributed.bool("shared_memory", default: sharedMemoryReduction)
         try distributed.finish()
 
         try readReporting(&root)
@@ -524,7 +528,7 @@ public struct TrainingConfig: Equatable, Sendable {
                   "checkpoint:", "  every_steps: \(checkpointEverySteps)", "  every_epoch: \(checkpointEveryEpoch)",
                   "  keep_last: \(checkpointKeepLast)", "  save_best: \(checkpointSaveBest)", "  monitor: \(checkpointMonitor)",
                   "distributed:", "  bucket_mb: \(bucketMegabytes)", "  checksum_every: \(checksumEvery)",
-                  "  timeout_seconds: \(collectiveTimeout)"]
+                  "  timeout_seconds: \(collectiveTimeout)", "  shared_memory: \(sharedMemoryReduction)"]
         lines += reportingYAML
         return lines.joined(separator: "\n") + "\n"
     }

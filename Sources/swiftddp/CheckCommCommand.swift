@@ -89,6 +89,31 @@ enum CommChecks {
             check("overlapped allReduceSum #\(index)", Array(piece) == expected)
         }
 
+        // The gradient buffer the communicator reduces in place (shared memory under mpirun on one
+        // node): buckets cut from the end, as training starts them, over two rounds (the second
+        // reuses the counters and the memory).
+        let count = 262_147
+        if let shared = try comm.makeReductionBuffer(count: count) {
+            if rank == 0 { print("check-comm: gradient buffer in \(shared.transport)") }
+            let buffer = shared.buffer
+            for round in 0..<2 {
+                _ = buffer.update(from: values(rank: rank + round * size, count: count))
+                let slices = [200_000..<count, 5..<200_000, 0..<5].map { UnsafeMutableBufferPointer(rebasing: buffer[$0]) }
+                var pending: [PendingReduction] = []
+                for slice in slices {
+                    pending.append(try comm.startAllReduceSum(slice))
+                    _ = try comm.poll(pending[0])
+                }
+                for reduction in pending { try comm.wait(reduction) }
+                var expected = values(rank: round * size, count: count)
+                for source in 1..<max(size, 1) {
+                    let other = values(rank: source + round * size, count: count)
+                    for i in 0..<count { expected[i] += other[i] }
+                }
+                check("allReduceSum in the communicator's gradient buffer, round \(round + 1)", Array(buffer.prefix(count)) == expected)
+            }
+        }
+
         for root in 0..<size {
             var buffer = rank == root ? values(rank: root, count: 777) : [Float](repeating: -1, count: 777)
             try buffer.withUnsafeMutableBufferPointer { try comm.broadcast($0, from: root) }

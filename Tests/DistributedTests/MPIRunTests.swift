@@ -44,6 +44,12 @@ struct MPIRunTests {
         // and the same again: runs are reproducible bit for bit
         let again = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi2", bucket))
         #expect(parameterChecksum(again.output) == checksum)
+        // the ranks share this node, so the gradients were summed in shared memory; MPI transfers
+        // (distributed.shared_memory off) give the same bits
+        #expect(real.output.contains("gradients: summed in place in shared memory (\(ranks) ranks on one node)"), "\(real.output)")
+        let transfers = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi3", bucket + ["--set", "distributed.shared_memory=false"]))
+        #expect(transfers.output.contains("gradients: all-reduced with MPI transfers"), "\(transfers.output)")
+        #expect(parameterChecksum(transfers.output) == checksum)
     }
 
     @Test func regressionSimulatedRanksEqualMpirunBitForBit() throws {

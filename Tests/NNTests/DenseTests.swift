@@ -28,6 +28,26 @@ struct DenseTests {
         #expect(model.outputShape == [3])
     }
 
+    /// A communicator's shared-memory buffer takes the gradients over: the values move with
+    /// them, and backward writes there from then on.
+    @Test func gradientsMovedToBorrowedMemoryAreWhereBackwardWrites() throws {
+        let model = try Sequential([Dense(units: 2)], inputShape: [3])
+        model.initializeParameters(seed: 3)
+        let x = Tensor(shape: [1, 3], values: [1, 2, 3])
+        _ = model.forward(x, mode: .training)
+        model.backward(Tensor(shape: [1, 2], values: [1, -1]))
+        let before = Array(model.store.gradients.buffer.prefix(model.store.count))
+        let memory = UnsafeMutableBufferPointer<Float>.allocate(capacity: model.store.count)
+        defer { memory.deallocate() }
+        let owner = Tensor(zeros: [1])   // anything that lives as long as the memory
+        model.store.moveGradients(to: TensorStorage(borrowing: memory, owner: owner.storage))
+        #expect(Array(memory) == before)
+        model.store.zeroGradients()
+        _ = model.forward(x, mode: .training)
+        model.backward(Tensor(shape: [1, 2], values: [1, -1]))
+        #expect(Array(memory) == before)
+    }
+
     @Test func namesParametersByPosition() throws {
         let model = try Sequential([Dense(units: 4), ReLU(), Dense(units: 2, useBias: false)], inputShape: [3])
         #expect(model.store.parameters.map(\.name) == ["layers.0.weight", "layers.0.bias", "layers.2.weight"])

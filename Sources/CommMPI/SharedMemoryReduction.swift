@@ -1,0 +1,179 @@
+// The gradient sum among ranks that share a node, done in memory every rank maps, without MPI
+// moving a byte: each rank adds its chunk of every rank's gradient in place (docs/architecture.md,
+// "Gradient reduction on one node"; the measurements are in docs/performance.md).
+import CMPI
+import Comm
+
+/// A gradient buffer per rank in one MPI shared-memory window, and the in-place sum across them.
+///
+/// Every rank's gradient buffer (`slot`) lives in the window, so backward writes its gradients
+/// straight into memory the other ranks can read. A reduction of a range of the buffer (a
+/// gradient bucket) then needs no transfer: when every rank has published that the range is
+/// final, rank r adds its chunk of the range over all ranks' slots, in rank order
+/// ((x₀ + x₁) + x₂) + … — the order `Communicator.allReduceSum` defines, so the bits equal the
+/// MPI path's and `LocalCommunicator`'s — and writes the sum into every slot. When every rank
+/// has published its chunk, every slot holds the full sum. Each rank reads and writes its chunk
+/// once per slot: about 2 × the buffer of memory traffic per rank, against 5 × for a copy into
+/// a transport and back.
+///
+/// Synchronization is two counters per rank in the window, stored with release and loaded with
+/// acquire ordering: `started` (the reductions whose range this rank has made final) and
+/// `summed` (those whose chunk this rank has summed). Reductions are numbered in start order, the
+/// same on every rank, as for any collective. A rank never writes a slot range another rank is
+/// still using: it writes rank q's slot only in the range q published as final, and q starts the
+/// next step (zeroing its gradients) only after every rank has published its sums.
+final class SharedMemoryReduction {
+    /// One reduction in flight: its number and its range of the slot.
+    final class Ticket {
+        let index: Int64
+        let range: Range<Int>
+        init(index: Int64, range: Range<Int>) {
+            self.index = index
+            self.range = range
+        }
+    }
+
+    private let window: MPI_Win
+    /// This rank's gradient buffer inside the window.
+    let slot: UnsafeMutableBufferPointer<Float>
+    /// Every rank's slot, in rank order.
+    private let slots: [UnsafeMutablePointer<Float>]
+    private let started: [UnsafeMutablePointer<Int64>]
+    private let summed: [UnsafeMutablePointer<Int64>]
+    private let rank: Int
+    /// Reductions started by this rank.
+    private var issued: Int64 = 0
+    /// Reductions started and not yet summed by this rank, in start order.
+    private var toSum: [Ticket] = []
+
+    /// Bytes before each rank's floats: the two counters, each on its own cache line.
+    private static let header = 128
+
+    /// Allocates a slot of `count` floats per rank of `communicator` (collective), or returns
+    /// nil when the ranks do not all share one node or the library cannot map the window.
+    init?(communicator: MPI_Comm, rank: Int, size: Int, count: Int) throws {
+        var node: MPI_Comm?
+        try mpi("MPI_Comm_split_type", rank: rank) {
+            MPI_Comm_split_type(communicator, Int32(MPI_COMM_TYPE_SHARED), Int32(rank), cmpi_info_null(), &node)
+        }
+        var nodeSize: Int32 = 0
+        if let node {
+            MPI_Comm_size(node, &nodeSize)
+            var freed: MPI_Comm? = node
+            MPI_Comm_free(&freed)
+        }
+        // every rank computes the same answer (each sees the whole communicator's node layout only
+        // through its own node), so agree on it before the collective allocation
+        var local: Int32 = nodeSize == Int32(size) ? 1 : 0, all: Int32 = 0
+        try mpi("MPI_Allreduce", rank: rank) { MPI_Allreduce(&local, &all, 1, cmpi_int32(), cmpi_min(), communicator) }
+        guard all == 1 else { return nil }
+
+        var info: MPI_Info?
+        MPI_Info_create(&info)
+        MPI_Info_set(info, "alloc_shared_noncontig", "true")   // each rank's segment page-aligned, near its own core
+        defer { MPI_Info_free(&info) }
+        var base: UnsafeMutableRawPointer?
+        var window: MPI_Win?
+        let bytes = Self.header + max(count, 1) * MemoryLayout<Float>.stride
+        try mpi("MPI_Win_allocate_shared", rank: rank) {
+            MPI_Win_allocate_shared(MPI_Aint(bytes), 1, info, communicator, &base, &window)
+        }
+        guard let window else { throw MPIError(call: "MPI_Win_allocate_shared", code: -1, rank: rank) }
+        MPI_Win_set_errhandler(window, cmpi_errors_return())
+        var segments: [UnsafeMutableRawPointer] = []
+        for other in 0..<size {
+            var length: MPI_Aint = 0, unit: Int32 = 0
+            var address: UnsafeMutableRawPointer?
+            try mpi("MPI_Win_shared_query", rank: rank) { MPI_Win_shared_query(window, Int32(other), &length, &unit, &address) }
+            guard let address else { throw MPIError(call: "MPI_Win_shared_query", code: -1, rank: rank) }
+            segments.append(address)
+        }
+        self.window = window
+        self.rank = rank
+        started = segments.map { $0.bindMemory(to: Int64.self, capacity: 1) }
+        summed = segments.map { ($0 + 64).bindMemory(to: Int64.self, capacity: 1) }
+        slots = segments.map { ($0 + Self.header).bindMemory(to: Float.self, capacity: count) }
+        slot = UnsafeMutableBufferPointer(start: slots[rank], count: count)
+        cmpi_store_release(started[rank], 0)
+        cmpi_store_release(summed[rank], 0)
+        slot.initialize(repeating: 0)
+        try mpi("MPI_Barrier", rank: rank) { MPI_Barrier(communicator) }   // every counter is zero before anyone starts
+    }
+
+    /// Whether `buffer` lies inside this rank's slot (only such buffers can be reduced here).
+    func holds(_ buffer: UnsafeMutableBufferPointer<Float>) -> Bool {
+        guard let start = buffer.baseAddress, let slotStart = slot.baseAddress else { return false }
+        return start >= slotStart && start + buffer.count <= slotStart + slot.count
+    }
+
+    /// Publishes that `buffer` (inside the slot) is final on this rank and returns its ticket.
+    func start(_ buffer: UnsafeMutableBufferPointer<Float>) -> Ticket {
+        let lower = buffer.baseAddress! - slot.baseAddress!
+        issued += 1
+        let ticket = Ticket(index: issued, range: lower..<(lower + buffer.count))
+        toSum.append(ticket)
+        cmpi_store_release(started[rank], issued)
+        progress()
+        return ticket
+    }
+
+    /// Sums this rank's chunk of every started reduction whose range all ranks have made final,
+    /// in start order, without waiting.
+    func progress() {
+        while let ticket = toSum.first, everyRank(started, reached: ticket.index) {
+            sumChunk(of: ticket.range)
+            toSum.removeFirst()
+            cmpi_store_release(summed[rank], ticket.index)
+        }
+    }
+
+    /// Whether every rank has summed its chunk of `ticket`'s range (the sum is then complete in
+    /// every slot).
+    func isComplete(_ ticket: Ticket) -> Bool {
+        everyRank(summed, reached: ticket.index)
+    }
+
+    /// For a timeout diagnostic: which ranks have made `ticket`'s range final.
+    func whereabouts(of ticket: Ticket) -> [Bool] {
+        started.map { cmpi_load_acquire($0) >= ticket.index }
+    }
+
+    private func everyRank(_ counters: [UnsafeMutablePointer<Int64>], reached index: Int64) -> Bool {
+        for counter in counters where cmpi_load_acquire(counter) < index { return false }
+        return true
+    }
+
+    /// Adds this rank's chunk of `range` over all slots in rank order and writes the sum to every
+    /// slot. Chunks are whole 64-byte lines, so no two ranks write the same cache line.
+    private func sumChunk(of range: Range<Int>) {
+        let lines = (range.count + 15) / 16
+        let part = chunk(rank, of: lines, ranks: slots.count)
+        let lower = range.lowerBound + part.lowerBound * 16
+        let upper = min(range.upperBound, range.lowerBound + part.upperBound * 16)
+        guard lower < upper else { return }
+        let count = upper - lower
+        let first = slots[0] + lower
+        if slots.count == 2 {
+            let second = slots[1] + lower
+            for i in 0..<count {
+                let sum = first[i] + second[i]
+                first[i] = sum
+                second[i] = sum
+            }
+            return
+        }
+        for other in slots.dropFirst() {   // accumulate in rank 0's slot: ((x₀ + x₁) + x₂) + …
+            let source = other + lower
+            for i in 0..<count { first[i] += source[i] }
+        }
+        for other in slots.dropFirst() {
+            (other + lower).update(from: first, count: count)
+        }
+    }
+
+    /// Unmaps the window (collective: every rank, after its last use of the slot).
+    func free() {
+        var window: MPI_Win? = self.window
+        MPI_Win_free(&window)
+    }
+}
