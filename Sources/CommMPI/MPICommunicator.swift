@@ -43,6 +43,8 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
     private let board: ProgressBoard?
     /// The gradient buffers of all ranks in shared memory, once `makeReductionBuffer` made them.
     private var shared: SharedMemoryReduction?
+    /// Shared-memory reductions kept for reuse (`reusableSharedReduction`).
+    private var sharedReductions: [PendingReduction] = []
 
     /// Wraps `communicator`, reading rank and size.
     public init(communicator: MPI_Comm) throws {
@@ -96,8 +98,12 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
     public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
         if size == 1 || buffer.isEmpty { return PendingReduction(buffer: buffer, isComplete: true) }
         if let shared, shared.holds(buffer) {
-            let ticket = shared.start(buffer)
-            return PendingReduction(buffer: buffer, state: SharedTicket(ticket: ticket, sequence: begin()))
+            let pending = reusableSharedReduction(of: buffer)
+            let ticket = pending.state as! SharedMemoryReduction.Ticket
+            ticket.sequence = begin()
+            pending.isComplete = false
+            shared.start(buffer, as: ticket)
+            return pending
         }
         if size == 2 {
             // Two ranks: each element is one addition, and x₀ + x₁ == x₁ + x₀ exactly in IEEE
@@ -129,9 +135,9 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
     /// Advances the reductions in flight without blocking; returns whether `pending` has
     /// completed.
     public func poll(_ pending: PendingReduction) throws -> Bool {
-        if let shared, let state = pending.state as? SharedTicket {
+        if let shared, let ticket = pending.state as? SharedMemoryReduction.Ticket {
             shared.progress()
-            if shared.isComplete(state.ticket) { pending.isComplete = true }
+            if shared.isComplete(ticket) { pending.isComplete = true }
             return pending.isComplete
         }
         try advance(blockingUntil: nil)
@@ -140,8 +146,8 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
 
     public func wait(_ pending: PendingReduction) throws {
         guard !pending.isComplete else { return }
-        if let shared, let state = pending.state as? SharedTicket {
-            try waitShared(shared, state)
+        if let shared, let ticket = pending.state as? SharedMemoryReduction.Ticket {
+            try waitShared(shared, ticket)
             pending.isComplete = true
             return
         }
@@ -285,27 +291,41 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
         }
     }
 
+    /// A completed shared-memory reduction of the same slice that nobody else holds any more
+    /// (the buckets drop theirs after `finish`), or a new one: the buckets' reductions are
+    /// reused step after step instead of allocated.
+    private func reusableSharedReduction(of buffer: UnsafeMutableBufferPointer<Float>) -> PendingReduction {
+        for index in sharedReductions.indices
+        where sharedReductions[index].isComplete && sharedReductions[index].buffer.baseAddress == buffer.baseAddress
+            && sharedReductions[index].buffer.count == buffer.count && isKnownUniquelyReferenced(&sharedReductions[index]) {
+            return sharedReductions[index]
+        }
+        let pending = PendingReduction(buffer: buffer, state: SharedMemoryReduction.Ticket())
+        if sharedReductions.count < 256 { sharedReductions.append(pending) }
+        return pending
+    }
+
     /// Sums and waits for a shared-memory reduction: spins briefly, then yields the core (ranks
     /// may outnumber cores), and gives up at the deadline naming the ranks whose gradients were
     /// not final.
-    private func waitShared(_ shared: SharedMemoryReduction, _ state: SharedTicket) throws {
+    private func waitShared(_ shared: SharedMemoryReduction, _ ticket: SharedMemoryReduction.Ticket) throws {
         let deadline = timeoutSeconds.isFinite ? Deadline(seconds: timeoutSeconds) : nil
         var polls = 0
         while true {
             shared.progress()
-            if shared.isComplete(state.ticket) { return }
+            if shared.isComplete(ticket) { return }
             polls &+= 1
             if polls > 64 { cmpi_yield() }
             if polls & 255 == 0, let deadline, deadline.hasPassed {
-                let final = shared.whereabouts(of: state.ticket)
-                let seen = board?.whereabouts(of: state.sequence, rank: rank)
+                let final = shared.whereabouts(of: ticket)
+                let seen = board?.whereabouts(of: ticket.sequence, rank: rank)
                 let ranks = final.indices.map { other -> RankWhereabouts in
                     if final[other] { return .arrived }
                     if case .missing(let step)? = seen?[other] { return .missing(step: step) }
                     return .unknown
                 }
-                throw CollectiveTimeout(rank: rank, step: step, operation: "shared-memory sum of \(state.ticket.range.count) floats (gradient sum)",
-                                        sequence: state.sequence, seconds: timeoutSeconds, ranks: ranks)
+                throw CollectiveTimeout(rank: rank, step: step, operation: "shared-memory sum of \(ticket.range.count) floats (gradient sum)",
+                                        sequence: ticket.sequence, seconds: timeoutSeconds, ranks: ranks)
             }
         }
     }
@@ -325,15 +345,6 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
 
 // MARK: - Reduction state
 
-/// A reduction in shared memory: the ticket and the collective's sequence number.
-private final class SharedTicket {
-    let ticket: SharedMemoryReduction.Ticket
-    let sequence: Int
-    init(ticket: SharedMemoryReduction.Ticket, sequence: Int) {
-        self.ticket = ticket
-        self.sequence = sequence
-    }
-}
 
 /// The counts, offsets, request and scratch of one reduction in flight; they must stay put until
 /// MPI has finished with them.

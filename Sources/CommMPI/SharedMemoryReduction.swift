@@ -23,14 +23,12 @@ import Comm
 /// still using: it writes rank q's slot only in the range q published as final, and q starts the
 /// next step (zeroing its gradients) only after every rank has published its sums.
 final class SharedMemoryReduction {
-    /// One reduction in flight: its number and its range of the slot.
+    /// One reduction: its number, its range of the slot, and its collective sequence number
+    /// (for diagnostics). Reused across steps, so a steady-state step allocates nothing.
     final class Ticket {
-        let index: Int64
-        let range: Range<Int>
-        init(index: Int64, range: Range<Int>) {
-            self.index = index
-            self.range = range
-        }
+        fileprivate(set) var index: Int64 = 0
+        fileprivate(set) var range: Range<Int> = 0..<0
+        var sequence = 0
     }
 
     private let window: MPI_Win
@@ -97,6 +95,7 @@ final class SharedMemoryReduction {
         cmpi_store_release(started[rank], 0)
         cmpi_store_release(summed[rank], 0)
         slot.initialize(repeating: 0)
+        toSum.reserveCapacity(64)
         try mpi("MPI_Barrier", rank: rank) { MPI_Barrier(communicator) }   // every counter is zero before anyone starts
     }
 
@@ -106,15 +105,15 @@ final class SharedMemoryReduction {
         return start >= slotStart && start + buffer.count <= slotStart + slot.count
     }
 
-    /// Publishes that `buffer` (inside the slot) is final on this rank and returns its ticket.
-    func start(_ buffer: UnsafeMutableBufferPointer<Float>) -> Ticket {
+    /// Publishes that `buffer` (inside the slot) is final on this rank, as reduction `ticket`.
+    func start(_ buffer: UnsafeMutableBufferPointer<Float>, as ticket: Ticket) {
         let lower = buffer.baseAddress! - slot.baseAddress!
         issued += 1
-        let ticket = Ticket(index: issued, range: lower..<(lower + buffer.count))
+        ticket.index = issued
+        ticket.range = lower..<(lower + buffer.count)
         toSum.append(ticket)
         cmpi_store_release(started[rank], issued)
         progress()
-        return ticket
     }
 
     /// Sums this rank's chunk of every started reduction whose range all ranks have made final,
