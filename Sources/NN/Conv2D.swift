@@ -105,16 +105,16 @@ public final class Conv2D: Layer {
         let cols = columns.tensor(n, rows, positions)
         savedColumns = cols
         let y = output.tensor(n, filters, g.outputHeight, g.outputWidth)
-        let w = store.value(weight)                                   // (F, C·k·k)
+        let w = store.value(weight).matrix                            // (F, C·k·k)
         let b = bias.map { UnsafePointer(store.value($0).pointer) }
         for sample in 0..<n {
             let xn = x.pointer + sample * g.imageCount
-            let colsN = Tensor(shape: [rows, positions], storage: cols.storage, offset: cols.offset + sample * rows * positions)
-            im2col(xn, geometry: g, into: colsN.pointer)              // X̂ₙ = im2col(xₙ)
-            let yn = Tensor(shape: [filters, positions], storage: y.storage, offset: y.offset + sample * filters * positions)
+            let colsN = cols.matrix(block: sample, rows: rows)        // (C·k·k, Ho·Wo)
+            im2col(xn, geometry: g, into: colsN.base)                 // X̂ₙ = im2col(xₙ)
+            let yn = MatrixView(y.pointer + sample * filters * positions, rows: filters, columns: positions)
             gemm(w, colsN, into: yn)                                  // yₙ = W · X̂ₙ
             if let b {                                                // yₙ += b · 1ᵀ
-                let target = yn.pointer
+                let target = yn.base
                 for f in 0..<filters {
                     let value = b[f], row = target + f * positions
                     for i in 0..<positions { row[i] += value }
@@ -134,10 +134,10 @@ public final class Conv2D: Layer {
         let dx = inputGradient.tensor(n, g.channels, g.height, g.width)
         dx.fill(0)
         let dcols = columnGradient.tensor(rows, positions)
-        let w = store.value(weight)
+        let w = store.value(weight).matrix
         for sample in 0..<n {
-            let dyn = Tensor(shape: [filters, positions], storage: dy.storage, offset: dy.offset + sample * filters * positions)
-            gemm(w, transposeA: true, dyn, into: dcols)               // dX̂ₙ = Wᵀ · dyₙ
+            let dyn = MatrixView(dy.pointer + sample * filters * positions, rows: filters, columns: positions)
+            gemm(w, transposeA: true, dyn, into: dcols.matrix)        // dX̂ₙ = Wᵀ · dyₙ
             col2im(dcols.pointer, geometry: g, addingInto: dx.pointer + sample * g.imageCount)  // dxₙ = col2im(dX̂ₙ)
         }
         return dx
@@ -162,10 +162,10 @@ public final class Conv2D: Layer {
             }
             progress?.gradientsFinal(from: bias.offset)
         }
-        let dW = store.gradient(weight)                               // (F, C·k·k)
+        let dW = store.gradient(weight).matrix                        // (F, C·k·k)
         for sample in 0..<n {
-            let dyn = Tensor(shape: [filters, positions], storage: dy.storage, offset: dy.offset + sample * filters * positions)
-            let colsN = Tensor(shape: [rows, positions], storage: cols.storage, offset: cols.offset + sample * rows * positions)
+            let dyn = MatrixView(dy.pointer + sample * filters * positions, rows: filters, columns: positions)
+            let colsN = cols.matrix(block: sample, rows: rows)
             gemm(dyn, colsN, transposeB: true, into: dW, beta: 1)     // dW += dyₙ · X̂ₙᵀ
         }
         progress?.gradientsFinal(from: weight.offset)

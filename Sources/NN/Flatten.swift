@@ -10,6 +10,8 @@ import Tensors
 public final class Flatten: Layer {
     private var inputShape: [Int] = []               // one sample's shape, from build
     private var lastInputShape: [Int]?               // (N, inputShape…), kept by forward
+    private var inputShapes = ShapeCache()           // (N, inputShape…)
+    private var outputShapes = ShapeCache()          // (N, features)
 
     /// Creates the layer.
     public init() {}
@@ -29,8 +31,8 @@ public final class Flatten: Layer {
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         let features = inputShape.reduce(1, *)
         precondition(x.rowLength == features, "Flatten.forward: input \(x.shape) does not hold \(inputShape) samples")
-        lastInputShape = [x.rowCount] + inputShape
-        return x.reshaped([x.rowCount, features])
+        lastInputShape = inputShapes.shape(leading: x.rowCount, inputShape)
+        return x.reshaped(outputShapes.shape(x.rowCount, features))
     }
 
     // MARK: - Backward

@@ -54,6 +54,7 @@ public class RecurrentLayer: Layer {
     private var hiddenGradientWorkspace = Workspace()
     private var inputGradientTimeMajor = Workspace()
     private var inputGradientWorkspace = Workspace()
+    private var lastStepShape = ShapeCache()             // (N, H), the output without returnSequences
 
     /// X of the last forward, time-major (T, N, F).
     private(set) var inputs = Tensor(zeros: [0])
@@ -159,7 +160,7 @@ public class RecurrentLayer: Layer {
         beginSteps()
         for t in 0..<steps { forwardStep(t) }
         guard returnSequences else {                                                                        // h_T (N, H)
-            return Tensor(shape: [n, units], storage: hidden.storage, offset: hidden.offset + steps * n * units)
+            return Tensor(shape: lastStepShape.shape(n, units), storage: hidden.storage, offset: hidden.offset + steps * n * units)
         }
         let sequence = sequenceWorkspace.tensor(n, steps, units)                                           // h₁ … h_T (N, T, H)
         swapLeadingAxes(hidden.pointer + n * units, into: sequence.pointer, outer: steps, inner: n, length: units)

@@ -10,6 +10,8 @@ public final class Reshape: Layer {
     /// The shape of one output sample.
     public let shape: [Int]
     private var inputShape: [Int] = []
+    private var outputShapes = ShapeCache()          // (N, shape…)
+    private var inputShapes = ShapeCache()           // (N, inputShape…)
 
     /// Creates the layer; every dimension of `shape` must be positive.
     public init(_ shape: [Int]) {
@@ -29,10 +31,10 @@ public final class Reshape: Layer {
     }
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
-        x.reshaped([x.rowCount] + shape)
+        x.reshaped(outputShapes.shape(leading: x.rowCount, shape))
     }
 
     public func backward(_ dy: Tensor, progress: (any GradientProgress)?) -> Tensor {
-        dy.reshaped([dy.rowCount] + inputShape)
+        dy.reshaped(inputShapes.shape(leading: dy.rowCount, inputShape))
     }
 }

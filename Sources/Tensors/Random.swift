@@ -13,23 +13,28 @@ import Glibc
 /// 1. Blackman & Vigna, "Scrambled linear pseudorandom number generators", 2018.
 ///    https://prng.di.unimi.it/
 public struct Generator: RandomNumberGenerator, Sendable, Equatable {
+    // The four state words s0 … s3, stored inline: an array here would make seeding a stream
+    // and copying one (a layer's local copy for a hot loop) heap allocations (issue 8).
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
     /// The four state words; save them to resume the stream exactly.
-    public private(set) var state: [UInt64]
+    public var state: [UInt64] { [s0, s1, s2, s3] }
 
     /// Seeds the stream from `seed` and the purpose `keys`.
     public init(seed: UInt64, keys: [UInt64] = []) {
         var mix = seed
         for key in keys { mix = Generator.splitMix(&mix) ^ key }
-        var words: [UInt64] = []
-        for _ in 0..<4 { words.append(Generator.splitMix(&mix)) }
-        if words.allSatisfy({ $0 == 0 }) { words[0] = 1 }
-        state = words
+        s0 = Generator.splitMix(&mix)
+        s1 = Generator.splitMix(&mix)
+        s2 = Generator.splitMix(&mix)
+        s3 = Generator.splitMix(&mix)
+        if s0 == 0 && s1 == 0 && s2 == 0 && s3 == 0 { s0 = 1 }
     }
 
     /// Restores a stream from saved `state` (four words, not all zero).
     public init(state: [UInt64]) {
         precondition(state.count == 4 && state.contains { $0 != 0 }, "Generator: invalid state \(state)")
-        self.state = state
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
     }
 
     private static func splitMix(_ x: inout UInt64) -> UInt64 {
@@ -44,14 +49,14 @@ public struct Generator: RandomNumberGenerator, Sendable, Equatable {
 
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
-        let result = Generator.rotl(state[1] &* 5, 7) &* 9
-        let t = state[1] << 17
-        state[2] ^= state[0]
-        state[3] ^= state[1]
-        state[1] ^= state[2]
-        state[0] ^= state[3]
-        state[2] ^= t
-        state[3] = Generator.rotl(state[3], 45)
+        let result = Generator.rotl(s1 &* 5, 7) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = Generator.rotl(s3, 45)
         return result
     }
 

@@ -200,3 +200,35 @@ public struct Workspace: Sendable {
         return tensor([d0, d1, d2, d3])
     }
 }
+
+/// A shape array kept across calls, for views whose shape is the same every step.
+///
+/// `Tensor.reshaped(_:)` and `Tensor(shape:storage:offset:)` take the shape as an array, and
+/// building one (`[n, features]`, `[n] + sampleShape`) is a heap allocation. A layer that keeps a
+/// `ShapeCache` per view gets the same array back while the dimensions do not change, so a steady
+/// training step builds none (issue 8).
+///
+/// ```swift
+/// var flat = ShapeCache()
+/// let y = x.reshaped(flat.shape(x.rowCount, 784))   // allocates only when the batch size changes
+/// ```
+public struct ShapeCache: Sendable {
+    private var cached: [Int] = []
+
+    /// An empty cache; the first request builds the array.
+    public init() {}
+
+    /// The array [d0, d1].
+    public mutating func shape(_ d0: Int, _ d1: Int) -> [Int] {
+        if cached.count != 2 || cached[0] != d0 || cached[1] != d1 { cached = [d0, d1] }
+        return cached
+    }
+
+    /// The array [d0] + `rest` (a batch size in front of one sample's shape).
+    public mutating func shape(leading d0: Int, _ rest: [Int]) -> [Int] {
+        if cached.count != rest.count + 1 || cached.first != d0 || !cached.dropFirst().elementsEqual(rest) {
+            cached = [d0] + rest
+        }
+        return cached
+    }
+}

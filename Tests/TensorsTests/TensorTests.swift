@@ -26,4 +26,16 @@ struct TensorTests {
         let c = workspace.tensor([8, 4])
         #expect(c.storage !== a.storage)
     }
+
+    @Test func shapeCacheReturnsTheSameArrayUntilTheDimensionsChange() {
+        var cache = ShapeCache()
+        let first = cache.shape(leading: 64, [28, 28])
+        let again = cache.shape(leading: 64, [28, 28])
+        #expect(first == [64, 28, 28])
+        #expect(first.withUnsafeBufferPointer { $0.baseAddress } == again.withUnsafeBufferPointer { $0.baseAddress })
+        #expect(cache.shape(leading: 32, [28, 28]) == [32, 28, 28])
+        #expect(cache.shape(leading: 32, [784]) == [32, 784])
+        #expect(cache.shape(32, 784) == [32, 784])
+        #expect(cache.shape(32, 10) == [32, 10])
+    }
 }
