@@ -5,11 +5,14 @@
 /// target[i] = σ(source[i]) = 1 / (1 + e^(−source[i])) for i in 0..<count; `target` may be
 /// `source`. Within 2e-7 of the exact value for every Float; never overflows.
 public func logistic(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Float>, count: Int) {
-    forEachVector(source, into: target, count: count) { x in
-        let e = exponentialOfNonPositive(-magnitude(x))          // e^(−|x|) ∈ (0, 1]
-        let r = 1 / (1 + e)
-        return r.replacing(with: e * r, where: x .< 0)           // σ(−|x|) = e·σ(|x|)
-    }
+    forEachVector(source, into: target, count: count) { logistic($0) }
+}
+
+/// σ(x) lane by lane, with the accuracy of `logistic(_:into:count:)` (the same arithmetic).
+public func logistic(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    let e = exponentialOfNonPositive(-magnitude(x))              // e^(−|x|) ∈ (0, 1]
+    let r = 1 / (1 + e)
+    return r.replacing(with: e * r, where: x .< 0)               // σ(−|x|) = e·σ(|x|)
 }
 
 /// target[i] = tanh(source[i]) for i in 0..<count; `target` may be `source`. Within 2e-7 of the
@@ -64,13 +67,19 @@ public func storeVector(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<
     for lane in 0..<lanes { pointer[index + lane] = value[lane] }
 }
 
+/// |x| lane by lane (the sign bit cleared: what `abs` does to one Float).
+@inlinable @inline(__always)
+public func absoluteValue(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+}
+
 /// √x for x ≥ 0, lane by lane (the sign bit is cleared first, so a negative lane gives √|x|).
 /// `SIMD16.squareRoot()` alone goes through libm's `sqrtf` lane by lane, because of errno
 /// for negative inputs; with the sign known, LLVM emits `sqrtps`. The result is the IEEE square
 /// root: bit for bit what `Float.squareRoot()` gives for every x ≥ 0 (−0 gives +0).
 @inlinable @inline(__always)
 public func squareRootOfNonNegative(_ x: SIMD16<Float>) -> SIMD16<Float> {
-    unsafeBitCast(unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self).squareRoot()
+    absoluteValue(x).squareRoot()
 }
 
 // MARK: - Kernels
