@@ -1,6 +1,9 @@
-// The logistic function and tanh over arrays, 16 lanes at a time: the gate activations of the
-// recurrent layers. glibc's scalar expf and tanhf (tanhf goes through expm1f) took over half of an
-// LSTM's training time; Swift does not vectorize calls to them (platform.md §4).
+// The logistic function, tanh and e^x (x ≤ 0) over arrays, 16 lanes at a time: the gate
+// activations of the recurrent layers, the Sigmoid and Tanh layers and the softmaxes. glibc's scalar
+// expf and tanhf (tanhf goes through expm1f) took over half of an LSTM's training time; Swift does
+// not vectorize calls to them (platform.md §4). Also the building blocks of the library's other
+// element-wise kernels (optimizers, losses); docs/performance.md, "Element-wise kernels", has the
+// measurements.
 
 /// target[i] = σ(source[i]) = 1 / (1 + e^(−source[i])) for i in 0..<count; `target` may be
 /// `source`. Within 2e-7 of the exact value for every Float; never overflows.
