@@ -46,11 +46,14 @@ public final class AdaGrad: Optimizer {
         let g = store.gradients.buffer.baseAddress!
         let s = sum.buffer.baseAddress!
         let (eps, lambda, lr) = (epsilon, weightDecay, learningRate)
-        for i in 0..<n {
-            let gradient = g[i] + lambda * p[i]                                       // g += λp
-            let total = s[i] + gradient * gradient                                    // s += g²
-            s[i] = total
-            p[i] -= lr * (gradient / (total.squareRoot() + eps))                      // p −= lr·g/(√s + ε)
+        // One pass, 16 lanes at a time, with the scalar loop's operations in the same order (the
+        // same bits; Swift did not vectorize the scalar loop because of sqrt's errno branch).
+        forEachVector(count: n) { i, lanes in
+            let parameter = loadVector(p, at: i, lanes: lanes)
+            let gradient = loadVector(g, at: i, lanes: lanes) + lambda * parameter              // g += λp
+            let total = loadVector(s, at: i, lanes: lanes) + gradient * gradient                // s += g²
+            storeVector(total, s, at: i, lanes: lanes)
+            storeVector(parameter - lr * (gradient / (squareRootOfNonNegative(total) + eps)), p, at: i, lanes: lanes)   // p −= lr·g/(√s + ε)
         }
         stepCount += 1
     }

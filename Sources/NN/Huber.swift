@@ -1,4 +1,5 @@
 // The Huber loss: squared near the target, linear far from it, so outliers pull less than in MSE.
+import Tensors
 
 /// The mean Huber loss over all N·K outputs, with e = z − t:
 /// ½e² where |e| ≤ δ, and δ(|e| − ½δ) beyond; ∂/∂z = e clamped to [−δ, δ], divided by NK.
@@ -19,10 +20,14 @@ public final class Huber: ElementwiseLoss {
 
     override public var summary: String { "Huber(delta: \(delta))" }
 
-    override func value(_ z: Float, _ t: Float) -> Float {
-        let e = abs(z - t)
-        return e <= delta ? 0.5 * e * e : delta * (e - 0.5 * delta)
+    override func values(_ z: SIMD16<Float>, _ t: SIMD16<Float>) -> SIMD16<Float> {
+        let e = absoluteValue(z - t)
+        let linear = delta * (e - 0.5 * delta)
+        return linear.replacing(with: 0.5 * e * e, where: e .<= delta)
     }
 
-    override func derivative(_ z: Float, _ t: Float) -> Float { min(max(z - t, -delta), delta) }
+    override func derivatives(_ z: SIMD16<Float>, _ t: SIMD16<Float>) -> SIMD16<Float> {
+        let e = z - t                                                   // clamped to [−δ, δ]; NaN stays NaN
+        return e.replacing(with: -delta, where: e .<= -delta).replacing(with: delta, where: e .> delta)
+    }
 }

@@ -32,8 +32,8 @@ extension Loss {
 }
 
 /// The machinery of losses that compare every output with its own float target and average
-/// over all N·K elements (PyTorch's `reduction="mean"`): subclasses give the penalty of one
-/// element and its derivative.
+/// over all N·K elements (PyTorch's `reduction="mean"`): subclasses give the penalty of an
+/// element and its derivative, for 16 elements at a time.
 public class ElementwiseLoss: Loss {
     private var saved: (outputs: Tensor, targets: Tensor)?
     private var classTargets = Workspace()     // class ids as floats, for binary cross-entropy
@@ -47,11 +47,14 @@ public class ElementwiseLoss: Loss {
 
     public var summary: String { preconditionFailure("ElementwiseLoss.summary must be overridden") }
 
-    /// The penalty of one output `z` against its target `t`.
-    func value(_ z: Float, _ t: Float) -> Float { preconditionFailure("ElementwiseLoss.value must be overridden") }
+    /// The penalties of 16 outputs `z` against their targets `t`, lane by lane (one call per 16
+    /// elements instead of one per element; the last vector is padded with zeros).
+    func values(_ z: SIMD16<Float>, _ t: SIMD16<Float>) -> SIMD16<Float> { preconditionFailure("ElementwiseLoss.values must be overridden") }
 
-    /// ∂value/∂z.
-    func derivative(_ z: Float, _ t: Float) -> Float { preconditionFailure("ElementwiseLoss.derivative must be overridden") }
+    /// ∂value/∂z, lane by lane.
+    func derivatives(_ z: SIMD16<Float>, _ t: SIMD16<Float>) -> SIMD16<Float> {
+        preconditionFailure("ElementwiseLoss.derivatives must be overridden")
+    }
 
     // MARK: - Forward
 
@@ -59,7 +62,10 @@ public class ElementwiseLoss: Loss {
         let t = targetTensor(targets, outputs: outputs)
         let (z, y, count) = (outputs.pointer, t.pointer, outputs.count)
         var total: Double = 0
-        for i in 0..<count { total += Double(value(z[i], y[i])) }
+        forEachVector(count: count) { i, lanes in
+            let penalty = values(loadVector(z, at: i, lanes: lanes), loadVector(y, at: i, lanes: lanes))
+            for lane in 0..<lanes { total += Double(penalty[lane]) }        // summed in element order, in Double
+        }
         saved = (outputs, t)
         return count > 0 ? Float(total / Double(count)) : 0
     }
@@ -91,7 +97,10 @@ public class ElementwiseLoss: Loss {
         let dz = outputGradient.tensor(outputs.shape)
         let factor = scale / Float(max(outputs.count, 1))
         let (z, y, target) = (outputs.pointer, t.pointer, dz.pointer)
-        for i in 0..<outputs.count { target[i] = derivative(z[i], y[i]) * factor }
+        forEachVector(count: outputs.count) { i, lanes in
+            let slope = derivatives(loadVector(z, at: i, lanes: lanes), loadVector(y, at: i, lanes: lanes))
+            storeVector(slope * factor, target, at: i, lanes: lanes)
+        }
         return dz
     }
 }

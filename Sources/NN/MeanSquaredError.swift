@@ -10,10 +10,10 @@ public final class MeanSquaredError: ElementwiseLoss {
 
     override public var summary: String { "MeanSquaredError" }
 
-    override func value(_ z: Float, _ t: Float) -> Float {
+    override func values(_ z: SIMD16<Float>, _ t: SIMD16<Float>) -> SIMD16<Float> {
         let e = z - t
         return e * e
     }
 
-    override func derivative(_ z: Float, _ t: Float) -> Float { 2 * (z - t) }
+    override func derivatives(_ z: SIMD16<Float>, _ t: SIMD16<Float>) -> SIMD16<Float> { 2 * (z - t) }
 }

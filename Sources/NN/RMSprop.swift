@@ -57,21 +57,25 @@ public final class RMSprop: Optimizer {
         let v = squareAverage.buffer.baseAddress!
         let b = momentumBuffer.buffer.baseAddress!
         let (a, eps, mu, lambda, lr) = (alpha, epsilon, momentum, weightDecay, learningRate)
+        // One pass, 16 lanes at a time, with the scalar loop's operations in the same order (the
+        // same bits; Swift did not vectorize the scalar loop because of sqrt's errno branch).
         if mu == 0 {
-            for i in 0..<n {
-                let gradient = g[i] + lambda * p[i]                                   // g += λp
-                let square = a * v[i] + (1 - a) * gradient * gradient                 // v = αv + (1−α)g²
-                v[i] = square
-                p[i] -= lr * (gradient / (square.squareRoot() + eps))                 // p −= lr·g/(√v + ε)
+            forEachVector(count: n) { i, lanes in
+                let parameter = loadVector(p, at: i, lanes: lanes)
+                let gradient = loadVector(g, at: i, lanes: lanes) + lambda * parameter          // g += λp
+                let square = a * loadVector(v, at: i, lanes: lanes) + (1 - a) * gradient * gradient   // v = αv + (1−α)g²
+                storeVector(square, v, at: i, lanes: lanes)
+                storeVector(parameter - lr * (gradient / (squareRootOfNonNegative(square) + eps)), p, at: i, lanes: lanes)   // p −= lr·g/(√v + ε)
             }
         } else {
-            for i in 0..<n {
-                let gradient = g[i] + lambda * p[i]
-                let square = a * v[i] + (1 - a) * gradient * gradient
-                v[i] = square
-                let velocity = mu * b[i] + gradient / (square.squareRoot() + eps)     // b = μb + g/(√v + ε)
-                b[i] = velocity
-                p[i] -= lr * velocity                                                 // p −= lr·b
+            forEachVector(count: n) { i, lanes in
+                let parameter = loadVector(p, at: i, lanes: lanes)
+                let gradient = loadVector(g, at: i, lanes: lanes) + lambda * parameter
+                let square = a * loadVector(v, at: i, lanes: lanes) + (1 - a) * gradient * gradient
+                storeVector(square, v, at: i, lanes: lanes)
+                let velocity = mu * loadVector(b, at: i, lanes: lanes) + gradient / (squareRootOfNonNegative(square) + eps)   // b = μb + g/(√v + ε)
+                storeVector(velocity, b, at: i, lanes: lanes)
+                storeVector(parameter - lr * velocity, p, at: i, lanes: lanes)                    // p −= lr·b
             }
         }
         stepCount += 1

@@ -1,9 +1,12 @@
 // The hyperbolic tangent, y = tanh(x), forward and backward.
-import Glibc
 import Tensors
 
 /// Applies tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x)) element-wise; d tanh/dx = 1 − tanh²(x),
 /// computed from the saved output.
+///
+/// Forward runs 16 lanes at a time with `Tensors.hyperbolicTangent` (the recurrent gates' kernel):
+/// within 2e-7 of the exact tanh (absolute, tested in VectorMathTests), not libm's tanhf. The
+/// error is absolute: for |x| below about 1e-4 the relative error grows (tanh(1e-8) gives 0).
 ///
 /// ### References
 /// 1. LeCun, Bottou, Orr & Müller, "Efficient BackProp", 1998, §4.4 (tanh as the activation).
@@ -25,8 +28,7 @@ public final class Tanh: Layer {
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
         let y = output.tensor(x.shape)
-        let (source, target) = (x.pointer, y.pointer)
-        for i in 0..<x.count { target[i] = tanhf(source[i]) }
+        hyperbolicTangent(x.pointer, into: y.pointer, count: x.count)   // 16 lanes, within 2e-7 of tanh (VectorMath)
         saved = y
         return y
     }

@@ -6,6 +6,7 @@
 //   swiftddp-bench augmentation [--reps 5] [--batch 64]
 //   swiftddp-bench cnn [--threads 1] [--steps 10] [--reps 7] [--warmup 5] [--batch 64] [--padding 0]
 //   mpirun -np 2 swiftddp-bench ddp [--threads 1] [--steps 50] [--reps 7] [--warmup 30] [--bucket-mb 4] [--reduce-iters 10] [--poll on]
+//   swiftddp-bench kernels [--reps 7] [--launches 5] [--only NAME]   (ElementwiseBench.swift, issue 8)
 //   mpirun -np P swiftddp-bench allreduce; swiftddp-bench cost-model --parameters P --compute-ms C --alpha-us A (CostModel.swift)
 import Foundation
 
@@ -20,6 +21,8 @@ let usage = """
           --poll off makes Communicator.poll a no-op (an experiment: reductions then advance only in finish);
           --shm off keeps the gradients out of shared memory (MPI transfers, as before distributed.shared_memory)
     augmentation [--reps 5] [--batch 64]: what data.augmentation costs: the per-epoch draw and a batch vs a plain copy
+    kernels [--reps 7] [--launches 1] [--only NAME]: every activation, loss and optimizer kernel vs a scalar reference
+          loop and memcpy (µs per call, speedup, GB/s); --launches L > 1 runs L processes and prints medians over them
     checkpoint [--parameters 100000000] [--reps 3] [--dir D]: save and restore throughput (Adam state included)
     allocations [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 50]:
           heap allocations per steady-state step of the real Trainer loop (runs of N and 2N steps)
@@ -63,6 +66,10 @@ do {
         let options = try Options(arguments.dropFirst(2), allowed: ["config", "data", "steps"])
         try AllocationBench.run(configPath: options.string("config", "launch/configs/fashion-mnist-mlp.yaml"),
                                 dataDirectory: options.string("data", "datasets/fashion-mnist"), steps: try options.int("steps", 50))
+    case "kernels":
+        let options = try Options(arguments.dropFirst(2), allowed: ["reps", "launches", "only"])
+        try ElementwiseBench.run(repetitions: try options.int("reps", 7), launches: try options.int("launches", 1),
+                                 only: options.string("only", "").isEmpty ? nil : options.string("only", ""))
     case "order-check":
         try OrderCheck.run()
     case "checkpoint":

@@ -21,6 +21,31 @@ struct VectorMathTests {
         #expect(worst < 2e-7)
     }
 
+    @Test func exponentialIsWithinTwoUlpsDownToTheSmallestNormalFloat() {
+        // every 8192nd Float in [−87.3, 0] (about 137 000 values), then 0 below and at −∞
+        var inputs: [Float] = []
+        var x: Float = -0.0
+        while x >= -87.3 {
+            inputs.append(x)
+            x = Float(bitPattern: x.bitPattern + 8192)
+        }
+        let padded = inputs.count + (16 - inputs.count % 16) % 16
+        inputs += [Float](repeating: 0, count: padded - inputs.count)
+        var worst: Double = 0
+        for start in stride(from: 0, to: inputs.count, by: 16) {
+            let v = SIMD16<Float>(inputs[start..<(start + 16)])
+            let e = exponential(ofNonPositive: v)
+            for lane in 0..<16 {
+                let exact = exp(Double(v[lane]))
+                worst = max(worst, abs(Double(e[lane]) - exact) / exact)
+            }
+        }
+        #expect(worst < 2.4e-7, "worst relative error \(worst)")            // 2 ulp of Float (measured: 7.6e-8)
+        let ends = exponential(ofNonPositive: SIMD16<Float>(0, -0, -87.4, -88, -1000, -.infinity, -1e-8, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        #expect(ends[0] == 1 && ends[1] == 1 && ends[6] == 1)
+        #expect(ends[2] == 0 && ends[3] == 0 && ends[4] == 0 && ends[5] == 0)
+    }
+
     @Test func tanhIsWithinTwoTenMillionthsOfTheExactValue() {
         let results = apply { hyperbolicTangent($0, into: $1, count: $2) }
         let worst = zip(inputs, results).map { x, y in abs(Double(y) - tanh(Double(x))) }.max() ?? 1
