@@ -64,6 +64,10 @@ public final class ParameterStore: @unchecked Sendable {
     public let values: TensorStorage
     /// Gradients, same layout as `values`.
     public private(set) var gradients: TensorStorage
+    /// The weights (parameters whose last name component starts with `weight`: `*.weight`,
+    /// `*.weight_ih`, `*.weight_hh`), as the L1 penalty picks them; biases and batch norm's
+    /// scale and shift are not among them.
+    public let weights: [Parameter]
 
     /// Lays out `specs` (already carrying model-wide names) one after another, zero-filled.
     public init(names: [String], shapes: [[Int]]) {
@@ -72,6 +76,7 @@ public final class ParameterStore: @unchecked Sendable {
         self.count = count
         self.values = TensorStorage(count: count)
         self.gradients = TensorStorage(count: count)
+        self.weights = parameters.filter { $0.name.split(separator: ".").last?.hasPrefix("weight") == true }
     }
 
     /// The values of `parameter` as a tensor view.
