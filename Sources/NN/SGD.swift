@@ -39,6 +39,23 @@ public final class SGD: Optimizer {
 
     /// Updates every parameter in `store` from its gradient (the gradient buffer is not changed).
     public func step(_ store: ParameterStore, learningRate: Float) {
+        step(store, learningRate: learningRate, zeroingGradients: false)
+    }
+
+    /// The update, and with `zeroingGradients` each gradient set to zero right after it is read.
+    public func step(_ store: ParameterStore, learningRate: Float, zeroingGradients: Bool) {
+        if zeroingGradients {
+            update(store, learningRate: learningRate) { g, i in g[i] = 0 }
+        } else {
+            update(store, learningRate: learningRate) { _, _ in }
+        }
+        stepCount += 1
+    }
+
+    /// One fused pass over p, g, v; `after(g, i)` runs once gradient i has been read (inlined,
+    /// so both variants compile to vector loops).
+    @inline(__always)
+    private func update(_ store: ParameterStore, learningRate: Float, after: (UnsafeMutablePointer<Float>, Int) -> Void) {
         let n = store.count
         let p = store.values.buffer.baseAddress!
         let g = store.gradients.buffer.baseAddress!
@@ -47,21 +64,25 @@ public final class SGD: Optimizer {
         // One fused pass over p, g, v (OpenBLAS's saxpby measured 5× slower than saxpy here).
         switch (momentum == 0, nesterov) {
         case (true, _):
-            for i in 0..<n { p[i] -= lr * (g[i] + lambda * p[i]) }                   // p −= lr·(g + λp)
+            for i in 0..<n {
+                p[i] -= lr * (g[i] + lambda * p[i])                                   // p −= lr·(g + λp)
+                after(g, i)
+            }
         case (false, false):
             for i in 0..<n {
                 let velocity = mu * v[i] + (g[i] + lambda * p[i])                     // v = μv + g
+                after(g, i)
                 v[i] = velocity
                 p[i] -= lr * velocity                                                 // p −= lr·v
             }
         case (false, true):
             for i in 0..<n {
                 let gradient = g[i] + lambda * p[i]
+                after(g, i)
                 let velocity = mu * v[i] + gradient
                 v[i] = velocity
                 p[i] -= lr * (gradient + mu * velocity)                               // p −= lr·(g + μv)
             }
         }
-        stepCount += 1
     }
 }

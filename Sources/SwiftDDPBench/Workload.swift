@@ -75,8 +75,7 @@ final class MLPWorkload {
     /// exposed communication that `buckets.finish` reports.
     @discardableResult
     func step() throws -> (loss: Float, exposed: Double) {
-        let batch = nextBatch()
-        model.store.zeroGradients()
+        let batch = nextBatch()   // the gradients are zero: the previous step's optimizer pass cleared them, as in Trainer
         let logits = model.forward(batch.features, mode: .training) { _, _ in }
         let loss = criterion.forward(logits, labels: batch.labels)
         model.backward(criterion.backward(scale: 1 / Float(comm.size)), progress: progress) { _, _ in }
@@ -85,7 +84,7 @@ final class MLPWorkload {
         flags[1] = -0.0
         try comm.allReduce(inPlace: flags, .min)
         if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
-        optimizer.step(model.store, learningRate: learningRate)
+        optimizer.step(model.store, learningRate: learningRate, zeroingGradients: true)
         steps += 1
         return (loss, exposed)
     }
@@ -100,8 +99,7 @@ final class MLPWorkload {
         let layerCount = model.layers.count
         var stamps = [Double](repeating: 0, count: layerCount)
         let t0 = monotonicSeconds()
-        model.store.zeroGradients()
-        let t1 = monotonicSeconds()
+        let t1 = monotonicSeconds()   // (zeroing the gradients is part of the optimizer pass, as in Trainer)
         let logits = model.forward(batch.features, mode: .training) { layer, _ in stamps[layer] = monotonicSeconds() }
         for layer in 0..<layerCount { phases[Phase.forward(layer)] += stamps[layer] - (layer == 0 ? t1 : stamps[layer - 1]) }
         let forwardEnd = stamps[layerCount - 1]
@@ -120,7 +118,7 @@ final class MLPWorkload {
         try comm.allReduce(inPlace: flags, .min)
         if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
         let t6 = monotonicSeconds()
-        optimizer.step(model.store, learningRate: learningRate)
+        optimizer.step(model.store, learningRate: learningRate, zeroingGradients: true)
         let t7 = monotonicSeconds()
         steps += 1
         // backward of layer i runs from the previous hook (layer i+1's, or the loss gradient) to its own hook

@@ -199,7 +199,8 @@ public final class Trainer {
             summary.gradientCheck = try checkGradients(model, criterion, data.loader.batch(epoch: 0, step: 0))
         }
 
-        // ---- the loop
+        // ---- the loop (gradients start at zero; each step's optimizer pass leaves them at zero)
+        model.store.zeroGradients()
         let flags = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)   // the control flags, reused every step
         defer { flags.deallocate() }
         var step = start.step
@@ -218,8 +219,7 @@ public final class Trainer {
                 // ---- TRAINING STEP BEGIN
                 let t0 = monotonicSeconds()
                 let batch = data.loader.batch(epoch: options.overfitBatches == nil ? epoch : 0, step: stepInEpoch)
-                let t1 = monotonicSeconds()
-                model.store.zeroGradients()
+                let t1 = monotonicSeconds()   // the gradients are zero here: see the optimizer step below
                 beginStep(step, model.store)   // step for timeout diagnostics; SWIFTDDP_FAULT (tests only)
                 model.reseedStochasticLayers(seed: config.seed, rank: rank, step: step)
                 let logits = try model.forward(batch.features, mode: .training) { layer, output in
@@ -247,7 +247,9 @@ public final class Trainer {
                     ?? (logging ? model.store.gradientNorm() : 0)
                 let learningRate = schedule(step) * (plateau?.scale ?? 1)
                 let kept = frozen.map { Array(model.store.values.buffer[$0]) }   // frozen layers keep their values
-                if !skip { optimizer.step(model.store, learningRate: learningRate) }
+                // the optimizer clears each gradient as it reads it (one pass instead of a memset
+                // at the next step's start), so the gradients are zero when the next step begins
+                if !skip { optimizer.step(model.store, learningRate: learningRate, zeroingGradients: true) } else { model.store.zeroGradients() }
                 for (range, values) in zip(frozen, kept) { _ = UnsafeMutableBufferPointer(rebasing: model.store.values.buffer[range]).update(fromContentsOf: values) }
                 let t4 = monotonicSeconds()
                 // ---- TRAINING STEP END
