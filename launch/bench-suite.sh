@@ -20,7 +20,7 @@ cnn_loop_steps=${CNN_LOOP_STEPS:-60}
 mpi=(mpirun ${MPIRUN_ARGS:-})
 mlp=launch/configs/fashion-mnist-mlp.yaml
 cnn=launch/configs/fashion-mnist-cnn.yaml
-echo "bench.sh suite: $launches launches x 10 pieces, then allocations once per config; raw output in $out"
+echo "bench.sh suite: $launches launches x 9 pieces, then allocations once per config; raw output in $out"
 start=$(date +%s)
 for launch in $(seq 1 "$launches"); do
     piece "$launch" step "$bin" step --threads 1 --steps 50 --reps 5 --warmup 30

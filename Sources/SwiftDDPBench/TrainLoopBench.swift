@@ -50,7 +50,9 @@ enum TrainLoopBench {
             allocations[step] = Memory.threadAllocations
             if step == ends.count - 1 { trainingPeak = Memory.peakResidentMegabytes }
         }
+        let accounting = CPUAccounting()
         let summary = try trainer.run()
+        let cpu = accounting.shares(jobSeconds: try comm.allReduce([accounting.selfSeconds], .sum)[0])
         let peak = try comm.allGather(UInt64(Memory.peakResidentMegabytes * 1024)).map { Double($0) / 1024 }
         let stepsPeak = try comm.allGather(UInt64(trainingPeak * 1024)).map { Double($0) / 1024 }
         let made = ((skip + 1)...(skip + steps)).map { Int(allocations[$0] - allocations[$0 - 1]) }.sorted()
@@ -100,6 +102,7 @@ enum TrainLoopBench {
         print("== the real training loop: \(configPath), \(size) rank(s) × batch \(config.batchSize), \(BLASRuntime.threads) OpenBLAS thread(s) per rank ==")
         print("\(steps) steps after \(skip) warm-up steps on \(dataDirectory); \(model.parameterCount) parameters; "
               + "\(summary.steps) steps run; rank 0's train records and step ends")
+        print("other work on the machine meanwhile: \(fmt(cpu.other, 1)) % of the cores; hypervisor steal \(fmt(cpu.steal, 1)) %")
         print("global samples/s \(fmt(samplesPerSecond, 0)) (step end to step end, everything included)")
         print("step split (ms per step, share of step end to step end):")
         for (name, seconds) in [("data (Loader batch)", data), ("compute (forward, loss, backward, optimizer …) − optimizer", compute - optimizer),
@@ -124,6 +127,8 @@ enum TrainLoopBench {
         result.add("ranks", Double(size))
         result.add("threads", Double(BLASRuntime.threads))
         result.add("batch", Double(config.batchSize))
+        result.add("other_pct", cpu.other)
+        result.add("steal_pct", cpu.steal)
         result.add("steps", Double(steps))
         result.add("parameters", Double(model.parameterCount))
         result.add("samples_per_s", samplesPerSecond)
