@@ -8,13 +8,13 @@
 #   LAUNCHES=5 JSON=bench.json launch/bench.sh suite
 # Environment (besides bench.sh's SCRATCH, SKIP_BUILD, OUT, MPIRUN_ARGS, QUIET_BUSY): LAUNCHES (default 3),
 # QUIET_WAIT (default 5 s here), JSON (default bench.json), DATA (default datasets/fashion-mnist),
-# LOOP_STEPS (MLP train-loop steps, 200), CNN_LOOP_STEPS (60), CHECKPOINT_PARAMETERS (10000000).
+# LOOP_STEPS (MLP train-loop steps, 180), CNN_LOOP_STEPS (60), CHECKPOINT_PARAMETERS (10000000).
 # shellcheck shell=bash disable=SC2154
 launches=${LAUNCHES:-3}
 quiet_wait=${QUIET_WAIT:-5}
 json=${JSON:-bench.json}
 data=${DATA:-datasets/fashion-mnist}
-loop_steps=${LOOP_STEPS:-200}
+loop_steps=${LOOP_STEPS:-180}
 cnn_loop_steps=${CNN_LOOP_STEPS:-60}
 [ -d "$data" ] || { echo "bench.sh suite: no dataset at $data (swiftddp prepare fashion-mnist --out $data, or DATA=dir)" >&2; exit 1; }
 mpi=(mpirun ${MPIRUN_ARGS:-})

@@ -14,15 +14,8 @@ import Training
 
 enum TrainLoopBench {
     static func run(configPath: String, dataDirectory: String, steps: Int, skip: Int, threads: Int) throws {
-        let comm = try MPIRuntime.initialize()
-        defer { MPIRuntime.finalize() }
-        do {
+        try MPIJob.run { comm in
             try measure(comm, configPath: configPath, dataDirectory: dataDirectory, steps: steps, skip: skip, threads: threads)
-            comm.close()
-        } catch {
-            print("swiftddp-bench: rank \(comm.rank): \(error)")
-            if comm.size > 1 { MPIRuntime.abort(code: 1) }
-            throw error
         }
     }
 
@@ -37,6 +30,27 @@ enum TrainLoopBench {
             .applying(overrides: ["data.dir=\(dataDirectory)", "training.max_steps=\(skip + steps)", "training.log_every=\(skip)",
                                   "checkpoint.every_epoch=false", "checkpoint.save_best=false"])
         let config = try TrainingConfig(tree: tree, source: configPath)
+        // what each rank holds: its training rows (ShardAssignment, as the Trainer loads them) and, on
+        // rank 0, the validation and test files
+        let directory = try DatasetDirectory(path: dataDirectory, requireAllShards: true)
+        func shape(_ path: String) throws -> [Int] {
+            let file = try HDF5File.open(path: path)
+            defer { try? file.close() }
+            return try file.datasetInfo("/" + config.featuresKey).shape
+        }
+        let rowLength = try shape(directory.trainShards[0]).dropFirst().reduce(1, *)
+        let partRows = try ShardAssignment(files: directory.trainShards, rank: rank, ranks: size) { try shape($0)[0] }
+            .parts.map { part in try part.rows?.count ?? shape(part.path)[0] }
+        let trainRows = partRows.reduce(0, +)
+        // the measured steps must stay inside the first epoch: its end brings validation (TrainingLoader's count)
+        let stepsPerEpoch = partRows.enumerated().map { j, rows in
+            rows / (config.batchSize / partRows.count + (j < config.batchSize % partRows.count ? 1 : 0))
+        }.min() ?? 0
+        let epochSteps = Int(try comm.allReduce([Double(stepsPerEpoch)], .min)[0])
+        guard skip + steps < epochSteps else {
+            throw BenchError.usage("train-loop: --skip \(skip) + --steps \(steps) must stay below the \(epochSteps) steps of an epoch "
+                + "at \(size) rank(s) × batch \(config.batchSize) (the epoch's end validates, which is not a training step)")
+        }
         var options = RunOptions(runDirectory: scratch + "/run")
         options.overwrite = true
         let trainer = Trainer(config: config, options: options, communicator: comm, console: Console(rank: rank, quiet: true))
@@ -58,17 +72,6 @@ enum TrainLoopBench {
         let made = ((skip + 1)...(skip + steps)).map { Int(allocations[$0] - allocations[$0 - 1]) }.sorted()
         let madeByRank = try comm.allGather(UInt64(made[made.count / 2]))
 
-        // what each rank holds: its training rows (ShardAssignment, as the Trainer loads them) and, on
-        // rank 0, the validation and test files
-        let directory = try DatasetDirectory(path: dataDirectory, requireAllShards: true)
-        func shape(_ path: String) throws -> [Int] {
-            let file = try HDF5File.open(path: path)
-            defer { try? file.close() }
-            return try file.datasetInfo("/" + config.featuresKey).shape
-        }
-        let rowLength = try shape(directory.trainShards[0]).dropFirst().reduce(1, *)
-        let trainRows = try ShardAssignment(files: directory.trainShards, rank: rank, ranks: size) { try shape($0)[0] }
-            .parts.reduce(0) { total, part in total + (try part.rows?.count ?? shape(part.path)[0]) }
         let evaluationRows = rank == 0 ? try [directory.validation, directory.test].compactMap { $0 }.reduce(0) { $0 + (try shape($1)[0]) } : 0
         let model = try Sequential(config.layers.map { $0.makeLayer() }, inputShape: config.inputShape ?? [rowLength])
         let parameterBytes = Double(model.parameterCount * MemoryLayout<Float>.stride)

@@ -25,7 +25,7 @@ let usage = """
           heap allocations per steady-state step of the real Trainer loop (runs of N and 2N steps)
     loader [--data datasets/fashion-mnist] [--batch 128] [--reps 5] [--flip off|on]: shard loading as training does it
           (DatasetShard.load of every training shard: MB/s, samples/s) and TrainingLoader batches (samples/s)
-    train-loop [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 200] [--skip 20]
+    train-loop [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 180] [--skip 20]
           [--threads 1]: alone or under mpirun, the real Trainer on the real shards: samples/s, the step split (data,
           compute, optimizer, exposed communication, other), allocations per step, peak RSS per rank vs issue 8's bound
     order-check: mpirun -np 2; regression check for the collective-ordering bug fixed in 094a84c (exit 1 if it is back)
@@ -74,7 +74,7 @@ do {
     case "train-loop":
         let options = try Options(arguments.dropFirst(2), allowed: ["config", "data", "steps", "skip", "threads"])
         try TrainLoopBench.run(configPath: options.string("config", "launch/configs/fashion-mnist-mlp.yaml"),
-                               dataDirectory: options.string("data", "datasets/fashion-mnist"), steps: try options.int("steps", 200),
+                               dataDirectory: options.string("data", "datasets/fashion-mnist"), steps: try options.int("steps", 180),
                                skip: try options.int("skip", 20), threads: try options.int("threads", 1))
     case "order-check":
         try OrderCheck.run()
