@@ -84,7 +84,7 @@ import TestSupport
         try TinyDatasets.blobConfig(dataDirectory: directory.file("data"))
             .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
         let bench = builtProduct("swiftddp-bench")
-        let arguments = ["train-loop", "--config", directory.file("config.yaml"), "--data", directory.file("data"), "--steps", "4", "--skip", "2"]
+        let arguments = ["train-loop", "--config", directory.file("config.yaml"), "--data", directory.file("data"), "--steps", "3", "--skip", "2"]
         for ranks in [1, 2] {
             let run = try runCommand(repositoryRoot + "/launch/mpirun.sh", arguments,
                                      environment: ["RANKS": String(ranks), "SWIFTDDP": bench], timeout: 120)
@@ -100,6 +100,12 @@ import TestSupport
             #expect(result["peak_rss_mb_rank\(ranks - 1)"] != nil, "\(run.output)")
             #expect((Double(result["rss_bound_mb"] ?? "") ?? 0) > 100, "\(run.output)")
         }
+        // 2 ranks hold 96 rows each: 6 steps of 16 per epoch, and the measured steps must end before it does
+        var crossing = arguments
+        crossing[crossing.count - 3] = "4"
+        let refused = try runCommand(repositoryRoot + "/launch/mpirun.sh", crossing, environment: ["RANKS": "2", "SWIFTDDP": bench], timeout: 120)
+        #expect(refused.status != 0 && refused.error.contains("must stay below the 6 steps of an epoch"), "\(refused.error)")
+
         let loader = try runCommand(bench, ["loader", "--data", directory.file("data"), "--batch", "16", "--reps", "2"], timeout: 60)
         #expect(loader.status == 0, "\(loader.error)")
         let result = fields(loader.output, "loader")
