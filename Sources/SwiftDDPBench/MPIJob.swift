@@ -1,4 +1,4 @@
-// The frame of a benchmark that runs under mpirun (or alone, as one rank): MPI initialized once,
+// The frame of a benchmark that runs under mpirun (or alone, as one rank; train-loop): MPI initialized once,
 // finalized at the end, and a failure on one rank of several ends the whole job.
 import CommMPI
 import Foundation

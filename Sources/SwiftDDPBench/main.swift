@@ -6,8 +6,8 @@
 //   swiftddp-bench augmentation [--reps 5] [--batch 64]
 //   swiftddp-bench cnn [--threads 1] [--steps 10] [--reps 7] [--warmup 5] [--batch 64] [--padding 0]
 //   mpirun -np 2 swiftddp-bench ddp [--threads 1] [--steps 50] [--reps 7] [--warmup 30] [--bucket-mb 4] [--reduce-iters 10] [--poll on]
-//   [mpirun -np 2] swiftddp-bench train-loop [--config C] [--steps 200]; swiftddp-bench loader (issue 8; launch/bench.sh suite)
 //   mpirun -np P swiftddp-bench allreduce; swiftddp-bench cost-model --parameters P --compute-ms C --alpha-us A (CostModel.swift)
+//   [mpirun -np 2] swiftddp-bench train-loop [--config C] [--steps 180]; swiftddp-bench loader (issue 8; launch/bench.sh suite)
 import Foundation
 
 let usage = """
@@ -23,16 +23,16 @@ let usage = """
     checkpoint [--parameters 100000000] [--reps 3] [--dir D]: save and restore throughput (Adam state included)
     allocations [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 50]:
           heap allocations per steady-state step of the real Trainer loop (runs of N and 2N steps)
-    loader [--data datasets/fashion-mnist] [--batch 128] [--reps 5] [--flip off|on]: shard loading as training does it
-          (DatasetShard.load of every training shard: MB/s, samples/s) and TrainingLoader batches (samples/s)
-    train-loop [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 180] [--skip 20]
-          [--threads 1]: alone or under mpirun, the real Trainer on the real shards: samples/s, the step split (data,
-          compute, optimizer, exposed communication, other), allocations per step, peak RSS per rank vs issue 8's bound
     order-check: mpirun -np 2; regression check for the collective-ordering bug fixed in 094a84c (exit 1 if it is back)
     allreduce [--sizes B,B,...] [--iters 20] [--reps 5] [--fit-from 262144]: under mpirun, the all-reduce training uses at
           each size (bytes); fits the latency α and bandwidth B of the cost model (docs/performance.md, "Across hosts")
     cost-model --parameters P --compute-ms C --alpha-us A [--efficiency 1] [--hidden-ms 0] [--batch 128]
           [--ranks 2,4,...,512] [--gbit 10,25,100]: predicted step time and all-reduce time per rank count and link rate
+    loader [--data datasets/fashion-mnist] [--batch 128] [--reps 5] [--flip off|on]: shard loading as training does it
+          (DatasetShard.load of every training shard: MB/s, samples/s) and TrainingLoader batches (samples/s)
+    train-loop [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 180] [--skip 20]
+          [--threads 1]: alone or under mpirun, the real Trainer on the real shards: samples/s, the step split (data,
+          compute, optimizer, exposed communication, other), allocations per step, peak RSS per rank vs issue 8's bound
     Lines starting with RESULT are for launch/bench.sh.
     """
 
@@ -67,15 +67,6 @@ do {
         let options = try Options(arguments.dropFirst(2), allowed: ["config", "data", "steps"])
         try AllocationBench.run(configPath: options.string("config", "launch/configs/fashion-mnist-mlp.yaml"),
                                 dataDirectory: options.string("data", "datasets/fashion-mnist"), steps: try options.int("steps", 50))
-    case "loader":
-        let options = try Options(arguments.dropFirst(2), allowed: ["data", "batch", "reps", "flip"])
-        try LoaderBench.run(dataDirectory: options.string("data", "datasets/fashion-mnist"), batch: try options.int("batch", 128),
-                            repetitions: try options.int("reps", 5), horizontalFlip: options.string("flip", "off") == "on")
-    case "train-loop":
-        let options = try Options(arguments.dropFirst(2), allowed: ["config", "data", "steps", "skip", "threads"])
-        try TrainLoopBench.run(configPath: options.string("config", "launch/configs/fashion-mnist-mlp.yaml"),
-                               dataDirectory: options.string("data", "datasets/fashion-mnist"), steps: try options.int("steps", 180),
-                               skip: try options.int("skip", 20), threads: try options.int("threads", 1))
     case "order-check":
         try OrderCheck.run()
     case "checkpoint":
@@ -95,6 +86,15 @@ do {
                           hidden: try options.double("hidden-ms", 0) / 1e3,
                           ranks: try options.list("ranks", [2, 4, 8, 16, 32, 64, 128, 256, 512]).map { Int($0) },
                           gbits: try options.list("gbit", [10, 25, 100]), samplesPerStep: try options.int("batch", 128))
+    case "loader":
+        let options = try Options(arguments.dropFirst(2), allowed: ["data", "batch", "reps", "flip"])
+        try LoaderBench.run(dataDirectory: options.string("data", "datasets/fashion-mnist"), batch: try options.int("batch", 128),
+                            repetitions: try options.int("reps", 5), horizontalFlip: options.string("flip", "off") == "on")
+    case "train-loop":
+        let options = try Options(arguments.dropFirst(2), allowed: ["config", "data", "steps", "skip", "threads"])
+        try TrainLoopBench.run(configPath: options.string("config", "launch/configs/fashion-mnist-mlp.yaml"),
+                               dataDirectory: options.string("data", "datasets/fashion-mnist"), steps: try options.int("steps", 180),
+                               skip: try options.int("skip", 20), threads: try options.int("threads", 1))
     case "-h", "--help", "help":
         print(usage)
     default:
