@@ -10,6 +10,8 @@
 #   launch/bench.sh cnn              # issue 4: the CNN (launch/configs/fashion-mnist-cnn.yaml) alone, 1 and 2
 #                                    # OpenBLAS threads (CNN_THREADS, default "1 2"), padding 0 and CNN_PADDING
 #                                    # (default 2); about 4 minutes on a quiet machine
+#   launch/bench.sh suite            # issue 8: the whole benchmark suite in one run, a table and bench.json
+#                                    # (launch/bench-suite.sh; LAUNCHES default 3; about 4-5 minutes, up to 9 on a busy machine)
 # Environment: LAUNCHES (default 7), STEPS per repetition (50), REPS per launch (7), WARMUP (30),
 # BUCKET_MB (4, the trainer's default), EXTRA_BUCKET_MB (also run 2 ranks with this bucket size, e.g.
 # 0.5, to see whether several buckets overlap better; adds about 40 s), SCRATCH (build directory, default .build-bench),
@@ -96,6 +98,13 @@ stats() {
         printf "%.*f [%.*f-%.*f]\n", d, m, d, v[1], d, v[NR] }'
 }
 row() { printf '  %-44s %s\n' "$1" "$2"; }
+
+# ---- issue 8: `launch/bench.sh suite`, every measurement in one run, a table and a JSON file
+if [ "${1:-}" = suite ]; then
+    # shellcheck source=launch/bench-suite.sh
+    . launch/bench-suite.sh
+    exit 0
+fi
 
 # ---- issue 4: `launch/bench.sh cnn`
 if [ "${1:-}" = cnn ]; then

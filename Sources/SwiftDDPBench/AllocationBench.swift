@@ -33,6 +33,7 @@ enum AllocationBench {
               + "(the maximum includes a train record every \(config.logEvery) steps); target 0")
         print("peak resident memory: \(fmt(Memory.peakResidentMegabytes, 1)) MiB (includes loading and the final evaluation)")
         var result = ResultLine("allocations")
+        result.add("config", URL(fileURLWithPath: configPath).deletingPathExtension().lastPathComponent)
         result.add("steps", Double(made.count))
         result.add("allocs_per_step", Double(typical))
         result.add("allocs_per_step_mean", perStep)

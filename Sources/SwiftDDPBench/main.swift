@@ -8,6 +8,7 @@
 //   mpirun -np 2 swiftddp-bench ddp [--threads 1] [--steps 50] [--reps 7] [--warmup 30] [--bucket-mb 4] [--reduce-iters 10] [--poll on]
 //   swiftddp-bench kernels [--reps 7] [--launches 5] [--only NAME]   (ElementwiseBench.swift, issue 8)
 //   mpirun -np P swiftddp-bench allreduce; swiftddp-bench cost-model --parameters P --compute-ms C --alpha-us A (CostModel.swift)
+//   [mpirun -np 2] swiftddp-bench train-loop [--config C] [--steps 180]; swiftddp-bench loader (issue 8; launch/bench.sh suite)
 import Foundation
 
 let usage = """
@@ -31,6 +32,11 @@ let usage = """
           each size (bytes); fits the latency α and bandwidth B of the cost model (docs/performance.md, "Across hosts")
     cost-model --parameters P --compute-ms C --alpha-us A [--efficiency 1] [--hidden-ms 0] [--batch 128]
           [--ranks 2,4,...,512] [--gbit 10,25,100]: predicted step time and all-reduce time per rank count and link rate
+    loader [--data datasets/fashion-mnist] [--batch 128] [--reps 5] [--flip off|on]: shard loading as training does it
+          (DatasetShard.load of every training shard: MB/s, samples/s) and TrainingLoader batches (samples/s)
+    train-loop [--config launch/configs/fashion-mnist-mlp.yaml] [--data datasets/fashion-mnist] [--steps 180] [--skip 20]
+          [--threads 1]: alone or under mpirun, the real Trainer on the real shards: samples/s, the step split (data,
+          compute, optimizer, exposed communication, other), allocations per step, peak RSS per rank vs issue 8's bound
     Lines starting with RESULT are for launch/bench.sh.
     """
 
@@ -89,6 +95,15 @@ do {
                           hidden: try options.double("hidden-ms", 0) / 1e3,
                           ranks: try options.list("ranks", [2, 4, 8, 16, 32, 64, 128, 256, 512]).map { Int($0) },
                           gbits: try options.list("gbit", [10, 25, 100]), samplesPerStep: try options.int("batch", 128))
+    case "loader":
+        let options = try Options(arguments.dropFirst(2), allowed: ["data", "batch", "reps", "flip"])
+        try LoaderBench.run(dataDirectory: options.string("data", "datasets/fashion-mnist"), batch: try options.int("batch", 128),
+                            repetitions: try options.int("reps", 5), horizontalFlip: options.string("flip", "off") == "on")
+    case "train-loop":
+        let options = try Options(arguments.dropFirst(2), allowed: ["config", "data", "steps", "skip", "threads"])
+        try TrainLoopBench.run(configPath: options.string("config", "launch/configs/fashion-mnist-mlp.yaml"),
+                               dataDirectory: options.string("data", "datasets/fashion-mnist"), steps: try options.int("steps", 180),
+                               skip: try options.int("skip", 20), threads: try options.int("threads", 1))
     case "-h", "--help", "help":
         print(usage)
     default:

@@ -26,7 +26,7 @@ public enum LayerConfig: Equatable, Sendable {
                         "relu", "leaky_relu", "sigmoid", "softmax", "tanh", "gelu", "identity", "dropout", "batch_norm"]
 
     /// The layer this entry describes.
-    func makeLayer() -> any Layer {
+    public func makeLayer() -> any Layer {
         switch self {
         case .dense(let units, let initializer, let bias):
             return Dense(units: units, weightInitializer: initializer, useBias: bias)

@@ -1,0 +1,115 @@
+// `launch/bench.sh suite`'s second half (launch/bench_suite.py) on RESULT lines of two made-up
+// launches: medians over launches, ratios within a launch, the JSON keys docs/performance.md
+// lists, and issue 8's done-when checks judged against their targets.
+import Foundation
+import Testing
+import TestSupport
+
+@Suite struct BenchSuiteTests {
+    /// Two launches; launch 2 is the slow one (the 2-rank loop at 1.5× instead of 1.9×).
+    private let results = """
+        RESULT step threads=1 other_pct=5 steal_pct=0 step_ms=4 samples_per_s=32000 train_gflops=90 gemm_seq_ms=3.6 gemm_gflops=96 ratio_pct=93 launch=1 busy=3
+        RESULT cnn threads=1 padding=2 batch=64 other_pct=5 steal_pct=0 step_ms=60 samples_per_s=1000 layers_gflops=80 layers_gemm_gflops=90 layers_pct=88 step_gflops=60 step_pct=66 launch=1 busy=3
+        RESULT ddp ranks=1 bucket_mb=4 agree=1 poll=on other_pct=4 steal_pct=0 samples_per_s=30000 step_ms=4.2 local_step_ms=4.1 compute_us=4100 launch=1 busy=2
+        RESULT ddp ranks=2 bucket_mb=4 agree=1 poll=on other_pct=4 steal_pct=0 samples_per_s=54000 step_ms=4.7 local_step_ms=4.3 compute_us=4300 exposed_us=300 raw_us=150 det_us=180 bucketed_us=200 exposed_over_raw=2 det_over_raw=1.2 launch=1 busy=2
+        RESULT trainloop config=fashion-mnist-mlp ranks=1 threads=1 batch=128 steps=200 parameters=535818 samples_per_s=30000 wall_ms=4 step_ms=3.95 data_ms=0.1 compute_ms=3.7 optimizer_ms=0.1 comm_ms=0.01 allreduce_wait_ms=0 other_ms=0.05 data_pct=2.5 comm_pct=0.25 allocs_per_step=0 peak_rss_mb=270 steps_peak_rss_mb=260 peak_rss_mb_rank0=270 train_data_mb=164.5 eval_data_mb=44.9 parameters_x4_mb=8.2 activations_mb=1.5 fixed_mb=100 rss_bound_mb=319 rss_within_bound=1 steps_rss_within_bound=1 launch=1 busy=1
+        RESULT trainloop config=fashion-mnist-mlp ranks=2 threads=1 batch=128 steps=200 parameters=535818 samples_per_s=57000 wall_ms=4.5 step_ms=4.45 data_ms=0.1 compute_ms=3.8 optimizer_ms=0.1 comm_ms=0.45 allreduce_wait_ms=0.4 other_ms=0.05 data_pct=2.2 comm_pct=10 allocs_per_step=3 peak_rss_mb=190 steps_peak_rss_mb=180 peak_rss_mb_rank0=190 peak_rss_mb_rank1=140 train_data_mb=82.2 eval_data_mb=44.9 parameters_x4_mb=8.2 activations_mb=1.5 fixed_mb=100 rss_bound_mb=236.8 rss_within_bound=1 steps_rss_within_bound=1 launch=1 busy=1
+        RESULT loader batch=128 flip=0 shards=2 samples=55000 file_mb=43.4 memory_mb=172.5 load_s=0.2 load_file_mb_per_s=217 load_memory_mb_per_s=862 load_samples_per_s=275000 epoch_start_ms=0.8 batch_us=80 batch_samples_per_s=1600000 launch=1 busy=1
+        RESULT checkpoint parameters=10000000 copy_s=0.1 write_s=0.3 cached_write_s=0.2 read_s=0.15 bytes=120000000 launch=1 busy=1
+        RESULT step threads=1 other_pct=5 steal_pct=0 step_ms=4.4 samples_per_s=29000 train_gflops=82 gemm_seq_ms=3.8 gemm_gflops=90 ratio_pct=89 launch=2 busy=30
+        RESULT cnn threads=1 padding=2 batch=64 other_pct=5 steal_pct=0 step_ms=64 samples_per_s=940 layers_gflops=78 layers_gemm_gflops=88 layers_pct=86 step_gflops=56 step_pct=64 launch=2 busy=30
+        RESULT ddp ranks=1 bucket_mb=4 agree=1 poll=on other_pct=4 steal_pct=0 samples_per_s=20000 step_ms=6.4 local_step_ms=6 compute_us=6000 launch=2 busy=30
+        RESULT ddp ranks=2 bucket_mb=4 agree=1 poll=on other_pct=4 steal_pct=0 samples_per_s=38000 step_ms=6.7 local_step_ms=6.3 compute_us=6300 exposed_us=500 raw_us=170 det_us=200 bucketed_us=220 exposed_over_raw=2.9 det_over_raw=1.18 launch=2 busy=30
+        RESULT trainloop config=fashion-mnist-mlp ranks=1 threads=1 batch=128 steps=200 parameters=535818 samples_per_s=20000 wall_ms=6.4 step_ms=6.3 data_ms=0.1 compute_ms=6 optimizer_ms=0.1 comm_ms=0.01 allreduce_wait_ms=0 other_ms=0.1 data_pct=1.6 comm_pct=0.2 allocs_per_step=0 peak_rss_mb=270 steps_peak_rss_mb=260 peak_rss_mb_rank0=270 train_data_mb=164.5 eval_data_mb=44.9 parameters_x4_mb=8.2 activations_mb=1.5 fixed_mb=100 rss_bound_mb=319 rss_within_bound=1 steps_rss_within_bound=1 launch=2 busy=30
+        RESULT trainloop config=fashion-mnist-mlp ranks=2 threads=1 batch=128 steps=200 parameters=535818 samples_per_s=30000 wall_ms=8.5 step_ms=8.4 data_ms=0.1 compute_ms=6 optimizer_ms=0.1 comm_ms=2.2 allreduce_wait_ms=2 other_ms=0.1 data_pct=1.2 comm_pct=25 allocs_per_step=3 peak_rss_mb=190 steps_peak_rss_mb=180 peak_rss_mb_rank0=190 peak_rss_mb_rank1=140 train_data_mb=82.2 eval_data_mb=44.9 parameters_x4_mb=8.2 activations_mb=1.5 fixed_mb=100 rss_bound_mb=236.8 rss_within_bound=1 steps_rss_within_bound=1 launch=2 busy=30
+        RESULT allocations config=fashion-mnist-mlp steps=29 allocs_per_step=0 allocs_per_step_mean=0.1 peak_rss_mb=268 launch=1 busy=1
+
+        """
+
+    @Test func mediansRatiosKeysAndChecks() throws {
+        let directory = try TemporaryDirectory("bench-suite")
+        try results.write(toFile: directory.file("results.txt"), atomically: true, encoding: .utf8)
+        let run = try runCommand("/usr/bin/env", ["python3", repositoryRoot + "/launch/bench_suite.py", directory.file("results.txt"),
+                                                  directory.file("bench.json"), "--meta", "date=2026-11-26", "commit=abc"])
+        #expect(run.status == 0, "\(run.error)")
+        #expect(run.output.contains("issue 8 done-when checks"), "\(run.output)")
+
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory.file("bench.json")))) as? [String: Any])
+        #expect(json["launches"] as? Int == 2)
+        #expect(json["commit"] as? String == "abc")
+        for key in ["sgemm_gflops", "mlp_1rank", "cnn_1rank", "mlp_2ranks", "allreduce", "train_loop", "loader", "checkpoint", "allocations_per_step", "checks"] {
+            #expect(json[key] != nil, "bench.json lacks \(key)")
+        }
+        func median(_ path: String) -> Double? {
+            var value: Any? = json
+            for part in path.split(separator: ".") { value = (value as? [String: Any])?[String(part)] }
+            return ((value as? [String: Any])?["median"] as? NSNumber)?.doubleValue
+        }
+        #expect(median("mlp_1rank.vs_sgemm_pct") == 91)                    // (93 + 89) / 2
+        #expect(median("sgemm_gflops.mlp_shapes") == 93)
+        // the 2-rank / 1-rank ratio is taken within each launch (1.9 and 1.5), then the median: 1.7
+        #expect(abs((median("train_loop.scaling_2ranks_over_1rank") ?? 0) - 1.7) < 1e-9)
+        #expect(abs((median("mlp_2ranks.scaling") ?? 0) - 1.85) < 1e-9)   // 1.8 and 1.9
+        // shares of the step end to step end: 0.45 / 4.5 ms and 2.2 / 8.5 ms
+        #expect(abs((median("train_loop.mlp_2ranks.split_pct.comm") ?? 0) - (10 + 25.88) / 2) < 0.01)
+        #expect(median("checkpoint.save_fsync_mb_per_s") == 400)
+        #expect(median("loader.load_file_mb_per_s") == 217)
+
+        let checks = try #require(json["checks"] as? [[String: Any]])
+        func verdict(_ id: String) -> [Bool?] { checks.filter { $0["id"] as? String == id }.map { $0["pass"] as? Bool } }
+        #expect(verdict("1") == [true])       // 91 % ≥ 90 %
+        #expect(verdict("2") == [false])      // 65 % < 70 %
+        #expect(verdict("3a") == [false])     // 1.7× < 1.85×
+        #expect(verdict("3a'") == [true])     // 1.85×
+        #expect(verdict("3b") == [false])
+        #expect(verdict("4a") == [false, true, nil])   // MLP 1 rank (0.1 ms of 4 and 6.4 ms: median 2.03 %), 2 ranks, no CNN loop
+        #expect(verdict("4b") == [false])     // the 2-rank loop allocates 3 per step
+        #expect(verdict("4c") == [true, true])
+    }
+
+    /// The `key=value` fields of the first `RESULT <tag>` line in `output`.
+    private func fields(_ output: String, _ tag: String) -> [String: String] {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("RESULT \(tag) ") }) else { return [:] }
+        return Dictionary(line.split(separator: " ").dropFirst(2).map { part in
+            let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
+            return (pair[0], pair.count > 1 ? pair[1] : "")
+        }) { $1 }
+    }
+
+    /// The suite's two new pieces on tiny blobs (debug build): the real Trainer loop alone and on 2
+    /// ranks, and the shard loader.
+    @Test(.enabled(if: mpirunAvailable)) func trainLoopAndLoaderModesRunOnTinyData() throws {
+        let directory = try TemporaryDirectory("bench-modes")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [96, 96])
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("data"))
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let bench = builtProduct("swiftddp-bench")
+        let arguments = ["train-loop", "--config", directory.file("config.yaml"), "--data", directory.file("data"), "--steps", "3", "--skip", "2"]
+        for ranks in [1, 2] {
+            let run = try runCommand(repositoryRoot + "/launch/mpirun.sh", arguments,
+                                     environment: ["RANKS": String(ranks), "SWIFTDDP": bench], timeout: 120)
+            #expect(run.status == 0, "\(run.output)\n\(run.error)")
+            let result = fields(run.output, "trainloop")
+            #expect(result["ranks"] == String(ranks) && result["config"] == "config", "\(run.output)")
+            #expect(Double(result["samples_per_s"] ?? "") ?? 0 > 0, "\(run.output)")
+            for key in ["data_ms", "compute_ms", "optimizer_ms", "comm_ms", "other_ms", "allocs_per_step"] {
+                #expect((Double(result[key] ?? "") ?? -1) >= 0, "\(key) in \(run.output)")
+            }
+            // 96 training rows per rank (192 at 1 rank) of 8 floats; 60 val + 60 test rows on rank 0
+            #expect(abs((Double(result["train_data_mb"] ?? "") ?? 0) - Double(192 / ranks * 8 * 4) / 1_048_576) < 1e-6, "\(run.output)")
+            #expect(result["peak_rss_mb_rank\(ranks - 1)"] != nil, "\(run.output)")
+            #expect((Double(result["rss_bound_mb"] ?? "") ?? 0) > 100, "\(run.output)")
+        }
+        // 2 ranks hold 96 rows each: 6 steps of 16 per epoch, and the measured steps must end before it does
+        var crossing = arguments
+        crossing[crossing.count - 3] = "4"
+        let refused = try runCommand(repositoryRoot + "/launch/mpirun.sh", crossing, environment: ["RANKS": "2", "SWIFTDDP": bench], timeout: 120)
+        #expect(refused.status != 0 && refused.error.contains("must stay below the 6 steps of an epoch"), "\(refused.error)")
+
+        let loader = try runCommand(bench, ["loader", "--data", directory.file("data"), "--batch", "16", "--reps", "2"], timeout: 60)
+        #expect(loader.status == 0, "\(loader.error)")
+        let result = fields(loader.output, "loader")
+        #expect(result["samples"] == "192" && result["shards"] == "2", "\(loader.output)")
+        #expect((Double(result["batch_samples_per_s"] ?? "") ?? 0) > 0, "\(loader.output)")
+    }
+}
