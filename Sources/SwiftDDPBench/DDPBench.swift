@@ -10,15 +10,9 @@ import Tensors
 enum DDPBench {
     static func run(threads: Int, steps: Int, repetitions: Int, warmup: Int, bucketMegabytes: Double,
                     reduceIterations: Int, noPoll: Bool, sharedMemory: Bool = true) throws {
-        let comm = try MPIRuntime.initialize()
-        defer { MPIRuntime.finalize() }
-        do {
+        try MPIJob.run { comm in
             try measure(comm, noPoll ? NoPollCommunicator(comm) : comm, threads: threads, steps: steps, repetitions: repetitions,
                         warmup: warmup, bucketMegabytes: bucketMegabytes, reduceIterations: reduceIterations, sharedMemory: sharedMemory)
-        } catch {
-            print("swiftddp-bench: rank \(comm.rank): \(error)")
-            if comm.size > 1 { MPIRuntime.abort(code: 1) }
-            throw error
         }
     }
 

@@ -184,10 +184,10 @@ enum TrainLoopBench {
         var generator = Generator(seed: 3)
         for i in model.store.gradients.buffer.indices { model.store.gradients.buffer[i] = generator.uniform(-1e-3, 1e-3) }
         let optimizer = config.makeOptimizer(parameterCount: model.parameterCount)
-        for _ in 0..<5 { optimizer.step(model.store, learningRate: 1e-6) }
+        for _ in 0..<5 { optimizer.step(model.store, learningRate: 1e-6, zeroingGradients: true) }
         let times = (0..<30).map { _ in
             let start = monotonicSeconds()
-            optimizer.step(model.store, learningRate: 1e-6)
+            optimizer.step(model.store, learningRate: 1e-6, zeroingGradients: true)   // as the loop calls it
             return monotonicSeconds() - start
         }
         return median(times)
