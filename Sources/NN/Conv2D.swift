@@ -43,6 +43,7 @@ public final class Conv2D: Layer {
     private var batchSize = 0                       // N of the last forward
     private var columns = Workspace()               // (N, C·k·k, Ho·Wo)
     private var savedColumns: Tensor?               // the column matrices, kept by forward for backward
+    private var evaluationColumns = Workspace()     // (1, C·k·k, Ho·Wo): evaluation keeps no columns, so one sample's suffice
     private var output = Workspace()                // (N, F, Ho, Wo)
     private var columnGradient = Workspace()        // (C·k·k, Ho·Wo), one sample at a time
     private var inputGradient = Workspace()         // (N, C, H, W)
@@ -102,14 +103,17 @@ public final class Conv2D: Layer {
         let n = x.rowCount
         batchSize = n
         let (rows, positions) = (g.columnRows, g.columnCount)
-        let cols = columns.tensor(n, rows, positions)
-        savedColumns = cols
+        // Training keeps every sample's columns for backward; evaluation (often at a much larger
+        // batch, training.eval_batch_size) reuses one sample's, so its memory does not grow with N.
+        let training = mode == .training
+        let cols = training ? columns.tensor(n, rows, positions) : evaluationColumns.tensor(1, rows, positions)
+        savedColumns = training ? cols : nil
         let y = output.tensor(n, filters, g.outputHeight, g.outputWidth)
         let w = store.value(weight).matrix                            // (F, C·k·k)
         let b = bias.map { UnsafePointer(store.value($0).pointer) }
         for sample in 0..<n {
             let xn = x.pointer + sample * g.imageCount
-            let colsN = cols.matrix(block: sample, rows: rows)        // (C·k·k, Ho·Wo)
+            let colsN = cols.matrix(block: training ? sample : 0, rows: rows)   // (C·k·k, Ho·Wo)
             im2col(xn, geometry: g, into: colsN.base)                 // X̂ₙ = im2col(xₙ)
             let yn = MatrixView(y.pointer + sample * filters * positions, rows: filters, columns: positions)
             gemm(w, colsN, into: yn)                                  // yₙ = W · X̂ₙ
@@ -144,7 +148,7 @@ public final class Conv2D: Layer {
     }
 
     public func accumulateParameterGradients(_ dy: Tensor, progress: (any GradientProgress)?) {
-        guard let store, let weight, let cols = savedColumns else { preconditionFailure("Conv2D.backward called before forward") }
+        guard let store, let weight, let cols = savedColumns else { preconditionFailure("Conv2D.backward needs a forward in training mode first") }
         let g = geometry
         let (rows, positions, n) = (g.columnRows, g.columnCount, batchSize)
         precondition(dy.count == n * filters * positions, "Conv2D.backward: gradient \(dy.shape) does not match output [\(n), \(filters), \(g.outputHeight), \(g.outputWidth)]")

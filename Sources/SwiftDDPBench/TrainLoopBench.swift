@@ -77,7 +77,10 @@ enum TrainLoopBench {
         let parameterBytes = Double(model.parameterCount * MemoryLayout<Float>.stride)
         let trainBytes = Double(trainRows * rowLength * MemoryLayout<Float>.stride)
         let evaluationBytes = Double(evaluationRows * rowLength * MemoryLayout<Float>.stride)
-        let activationBytes = activations(model, batch: config.batchSize)
+        // the training step's buffers stay allocated while validation and test run at eval_batch_size
+        let trainingActivationBytes = activations(model, batch: config.batchSize)
+        let evaluationActivationBytes = evaluationActivations(model, batch: config.evalBatchSize)
+        let activationBytes = trainingActivationBytes + evaluationActivationBytes
         let optimizerSeconds = optimizerStep(model, config)
         let mine = [trainBytes, evaluationBytes].map { UInt64($0) }
         let heldByRank = try mine.map { try comm.allGather($0).map { Double($0) } }
@@ -122,7 +125,8 @@ enum TrainLoopBench {
             let bound = (data + 4 * parameterBytes + activationBytes) / 1_048_576 + fixedMegabytes
             print("rank \(r) peak resident \(fmt(peak[r], 1)) MiB (\(fmt(stepsPeak[r], 1)) MiB until the last step, before validation and test); bound \(fmt(bound, 1)) MiB = data \(fmt(data / 1_048_576, 1)) "
                   + "(training \(fmt(heldByRank[0][r] / 1_048_576, 1)) + val/test \(fmt(heldByRank[1][r] / 1_048_576, 1))) + 4 × parameters "
-                  + "\(fmt(4 * parameterBytes / 1_048_576, 1)) + activations \(fmt(activationBytes / 1_048_576, 1)) + \(Int(fixedMegabytes)) MiB")
+                  + "\(fmt(4 * parameterBytes / 1_048_576, 1)) + activations \(fmt(activationBytes / 1_048_576, 1)) (training step "
+                  + "\(fmt(trainingActivationBytes / 1_048_576, 1)) + evaluation batch \(fmt(evaluationActivationBytes / 1_048_576, 1))) + \(Int(fixedMegabytes)) MiB")
         }
 
         var result = ResultLine("trainloop")
@@ -153,6 +157,8 @@ enum TrainLoopBench {
         result.add("eval_data_mb", heldByRank[1][0] / 1_048_576)
         result.add("parameters_x4_mb", 4 * parameterBytes / 1_048_576)
         result.add("activations_mb", activationBytes / 1_048_576)
+        result.add("train_activations_mb", trainingActivationBytes / 1_048_576)
+        result.add("eval_activations_mb", evaluationActivationBytes / 1_048_576)
         result.add("fixed_mb", fixedMegabytes)
         let bounds = (0..<size).map { (heldByRank[0][$0] + heldByRank[1][$0] + 4 * parameterBytes + activationBytes) / 1_048_576 + fixedMegabytes }
         result.add("rss_bound_mb", bounds[0])
@@ -173,6 +179,21 @@ enum TrainLoopBench {
             if let conv = layer as? Conv2D {
                 let input = index == 0 ? model.inputShape : model.layerOutputShapes[index - 1]
                 floats += batch * input[0] * conv.kernelSize * conv.kernelSize * output.dropFirst().reduce(1, *)
+            }
+        }
+        return Double(floats * MemoryLayout<Float>.stride)
+    }
+
+    /// Bytes of activations an evaluation batch keeps: every layer's output (no gradients; a
+    /// convolution lowers one sample at a time in evaluation). An estimate from the shapes.
+    static func evaluationActivations(_ model: Sequential, batch: Int) -> Double {
+        var floats = 0
+        for (index, layer) in model.layers.enumerated() {
+            let output = model.layerOutputShapes[index]
+            floats += batch * output.reduce(1, *)
+            if let conv = layer as? Conv2D {
+                let input = index == 0 ? model.inputShape : model.layerOutputShapes[index - 1]
+                floats += input[0] * conv.kernelSize * conv.kernelSize * output.dropFirst().reduce(1, *)
             }
         }
         return Double(floats * MemoryLayout<Float>.stride)
