@@ -210,6 +210,15 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
     // MARK: - Small collectives
 
     public func allReduce(inPlace result: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) throws {
+        if let shared, result.count <= SharedMemoryReduction.smallCapacity {
+            // ranks on one node: through the shared window, in rank order, with no MPI call
+            let sequence = begin()
+            let round = shared.post(result)
+            try waitShared(operation: "shared-memory all-reduce of \(result.count) doubles (\(operation))", sequence: sequence,
+                           done: { shared.allPosted(round) }, arrived: { shared.whoPosted(round) })
+            shared.combine(round, into: result, operation)
+            return
+        }
         let op: MPI_Op
         switch operation {
         case .sum: op = cmpi_sum()
@@ -309,23 +318,29 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
     /// may outnumber cores), and gives up at the deadline naming the ranks whose gradients were
     /// not final.
     private func waitShared(_ shared: SharedMemoryReduction, _ ticket: SharedMemoryReduction.Ticket) throws {
+        try waitShared(operation: "shared-memory sum of \(ticket.range.count) floats (gradient sum)", sequence: ticket.sequence,
+                       done: { shared.progress(); return shared.isComplete(ticket) }, arrived: { shared.whereabouts(of: ticket) })
+    }
+
+    /// Spins until `done`, yielding the core after a few polls (ranks may outnumber cores);
+    /// past the deadline, throws `CollectiveTimeout` with the ranks `arrived` says are there and
+    /// the steps the progress board has for the others.
+    private func waitShared(operation: @autoclosure () -> String, sequence: Int, done: () -> Bool, arrived: () -> [Bool]) throws {
         let deadline = timeoutSeconds.isFinite ? Deadline(seconds: timeoutSeconds) : nil
         var polls = 0
-        while true {
-            shared.progress()
-            if shared.isComplete(ticket) { return }
+        while !done() {
             polls &+= 1
             if polls > 64 { cmpi_yield() }
             if polls & 255 == 0, let deadline, deadline.hasPassed {
-                let final = shared.whereabouts(of: ticket)
-                let seen = board?.whereabouts(of: ticket.sequence, rank: rank)
-                let ranks = final.indices.map { other -> RankWhereabouts in
-                    if final[other] { return .arrived }
+                let there = arrived()
+                let seen = board?.whereabouts(of: sequence, rank: rank)
+                let ranks = there.indices.map { other -> RankWhereabouts in
+                    if there[other] { return .arrived }
                     if case .missing(let step)? = seen?[other] { return .missing(step: step) }
                     return .unknown
                 }
-                throw CollectiveTimeout(rank: rank, step: step, operation: "shared-memory sum of \(ticket.range.count) floats (gradient sum)",
-                                        sequence: ticket.sequence, seconds: timeoutSeconds, ranks: ranks)
+                throw CollectiveTimeout(rank: rank, step: step, operation: operation(), sequence: sequence,
+                                        seconds: timeoutSeconds, ranks: ranks)
             }
         }
     }

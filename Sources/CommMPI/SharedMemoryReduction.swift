@@ -44,8 +44,15 @@ final class SharedMemoryReduction {
     /// Reductions started and not yet summed by this rank, in start order.
     private var toSum: [Ticket] = []
 
-    /// Bytes before each rank's floats: the two counters, each on its own cache line.
-    private static let header = 128
+    /// Each rank's segment: the two counters and the small-values counter, each on its own cache
+    /// line, then two rounds of small values (`allReduce`), then the gradient floats.
+    private static let header = 1024
+    /// The most doubles one small all-reduce carries here (more go through MPI).
+    static let smallCapacity = 32
+    private let posted: [UnsafeMutablePointer<Int64>]
+    private let small: [UnsafeMutablePointer<Double>]   // per rank: 2 rounds × smallCapacity
+    /// Small all-reduces this rank has posted.
+    private var smallIssued: Int64 = 0
 
     /// Allocates a slot of `count` floats per rank of `communicator` (collective), or returns
     /// nil when the ranks do not all share one node or the library cannot map the window.
@@ -90,10 +97,13 @@ final class SharedMemoryReduction {
         self.rank = rank
         started = segments.map { $0.bindMemory(to: Int64.self, capacity: 1) }
         summed = segments.map { ($0 + 64).bindMemory(to: Int64.self, capacity: 1) }
+        posted = segments.map { ($0 + 128).bindMemory(to: Int64.self, capacity: 1) }
+        small = segments.map { ($0 + 192).bindMemory(to: Double.self, capacity: 2 * Self.smallCapacity) }
         slots = segments.map { ($0 + Self.header).bindMemory(to: Float.self, capacity: count) }
         slot = UnsafeMutableBufferPointer(start: slots[rank], count: count)
         cmpi_store_release(started[rank], 0)
         cmpi_store_release(summed[rank], 0)
+        cmpi_store_release(posted[rank], 0)
         slot.initialize(repeating: 0)
         toSum.reserveCapacity(64)
         try mpi("MPI_Barrier", rank: rank) { MPI_Barrier(communicator) }   // every counter is zero before anyone starts
@@ -167,6 +177,47 @@ final class SharedMemoryReduction {
         }
         for other in slots.dropFirst() {
             (other + lower).update(from: first, count: count)
+        }
+    }
+
+    // MARK: - Small values (the training loop's control flags)
+
+    /// Posts `values` (at most `smallCapacity`) as this rank's part of the next small all-reduce
+    /// and returns its number. Rounds alternate between two areas: a rank can post round k + 1
+    /// only after every rank posted round k (`smallPosted`), and each rank reads round k − 1
+    /// before it posts round k, so nobody overwrites values still being read.
+    func post(_ values: UnsafeMutableBufferPointer<Double>) -> Int64 {
+        smallIssued += 1
+        let area = small[rank] + Int(smallIssued & 1) * Self.smallCapacity
+        area.update(from: values.baseAddress!, count: values.count)
+        cmpi_store_release(posted[rank], smallIssued)
+        return smallIssued
+    }
+
+    /// Whether every rank has posted small round `round`.
+    func allPosted(_ round: Int64) -> Bool {
+        everyRank(posted, reached: round)
+    }
+
+    /// Which ranks have posted small round `round` (for a timeout diagnostic).
+    func whoPosted(_ round: Int64) -> [Bool] {
+        posted.map { cmpi_load_acquire($0) >= round }
+    }
+
+    /// Combines every rank's values of small round `round` (all posted) in rank order into `values`.
+    func combine(_ round: Int64, into values: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) {
+        let offset = Int(round & 1) * Self.smallCapacity
+        for i in values.indices {
+            var result = small[0][offset + i]
+            for other in small.dropFirst() {
+                let value = other[offset + i]
+                switch operation {
+                case .sum: result += value
+                case .max: result = max(result, value)
+                case .min: result = min(result, value)
+                }
+            }
+            values[i] = result
         }
     }
 

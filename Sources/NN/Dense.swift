@@ -94,12 +94,13 @@ public final class Dense: Layer {
             progress?.gradientsFinal(from: weight.offset)
             return
         }
-        let dyColumns = dy.reshaped([dy.rowCount, units])
+        precondition(dy.rowLength == units, "Dense.backward: gradient \(dy.shape) for \(units) units")
         var end = units
         while end > 0 {
             let start = max(0, end - Dense.progressRows)
-            // dW[start..<end] += dy[:, start..<end]ᵀ · x, a strided view of dy's columns
-            gemmColumns(dyColumns, columns: start..<end, x, into: dW.rows(start..<end))
+            // dW[start..<end] += dy[:, start..<end]ᵀ · x, a strided view of dy's columns (views
+            // without shape arrays: the step allocates nothing)
+            gemmColumns(dy, columns: start..<end, x, into: MatrixView(dW.pointer + start * inFeatures, rows: end - start, columns: inFeatures))
             progress.gradientsFinal(from: weight.offset + start * inFeatures)
             end = start
         }

@@ -36,15 +36,15 @@ public func gemm(
 
 /// `c += a[:, columns]ᵀ · b`: the rows `columns` of a weight gradient, from a column block of
 /// `a` (N, M) read in place with its row stride, and `b` (N, K); `c` is (columns.count, K).
-public func gemmColumns(_ a: Tensor, columns: Range<Int>, _ b: Tensor, into c: Tensor) {
+public func gemmColumns(_ a: Tensor, columns: Range<Int>, _ b: Tensor, into c: MatrixView) {
     let (n, m) = (a.rowCount, a.rowLength)
     let k = b.rowLength
     precondition(b.rowCount == n, "gemmColumns: \(a.shape) and \(b.shape) have different row counts")
     precondition(columns.lowerBound >= 0 && columns.upperBound <= m, "gemmColumns: columns \(columns) outside 0..<\(m)")
-    precondition(c.rowCount == columns.count && c.rowLength == k, "gemmColumns: output is \(c.shape), expected [\(columns.count), \(k)]")
+    precondition(c.rows == columns.count && c.columns == k, "gemmColumns: output is \(c.rows)×\(c.columns), expected \(columns.count)×\(k)")
     if columns.isEmpty || k == 0 || n == 0 { return }
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(columns.count), Int32(k), Int32(n), 1,
-                a.pointer + columns.lowerBound, Int32(m), b.pointer, Int32(k), 1, c.pointer, Int32(k))
+                a.pointer + columns.lowerBound, Int32(m), b.pointer, Int32(k), 1, c.base, Int32(c.rowStride))
 }
 
 /// Adds the column sums of the 2-D matrix `a` (N, D), scaled by `alpha`, into `y` (D elements).

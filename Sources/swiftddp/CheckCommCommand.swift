@@ -89,6 +89,23 @@ enum CommChecks {
             check("overlapped allReduceSum #\(index)", Array(piece) == expected)
         }
 
+        // Small all-reduces of doubles (control flags, metric sums); again below once the
+        // communicator has its shared window, which then carries them.
+        func checkSmallReductions(_ label: String) throws {
+            let sums = try comm.allReduce([Double(rank), 1], .sum)
+            check("allReduce sum of doubles\(label)", sums == [Double(size * (size - 1) / 2), Double(size)])
+            check("allReduce max\(label)", try comm.allReduce([Double(rank)], .max) == [Double(size - 1)])
+            check("allReduce min\(label)", try comm.allReduce([Double(rank)], .min) == [0])
+            for round in 0..<3 {   // back-to-back rounds, as every training step makes
+                let values = (0..<40).map { Double(($0 + 1) * (rank + 1) + round) }   // 40: more than the window's small area
+                let expected = (0..<40).map { i in (0..<size).reduce(0.0) { $0 + Double((i + 1) * ($1 + 1) + round) } }
+                check("allReduce of 40 doubles, round \(round + 1)\(label)", try comm.allReduce(values, .sum) == expected)
+                check("allReduce of 2 doubles, round \(round + 1)\(label)",
+                      try comm.allReduce([Double(rank + round), -Double(rank)], .min) == [Double(round), -Double(size - 1)])
+            }
+        }
+        try checkSmallReductions("")
+
         // The gradient buffer the communicator reduces in place (shared memory under mpirun on one
         // node): buckets cut from the end, as training starts them, over two rounds (the second
         // reuses the counters and the memory).
@@ -112,6 +129,7 @@ enum CommChecks {
                 }
                 check("allReduceSum in the communicator's gradient buffer, round \(round + 1)", Array(buffer.prefix(count)) == expected)
             }
+            try checkSmallReductions(" (\(shared.transport))")
         }
 
         for root in 0..<size {
@@ -120,10 +138,7 @@ enum CommChecks {
             check("broadcast from rank \(root)", buffer == values(rank: root, count: 777))
         }
 
-        let sums = try comm.allReduce([Double(rank), 1], .sum)
-        check("allReduce sum of doubles", sums == [Double(size * (size - 1) / 2), Double(size)])
-        check("allReduce max", try comm.allReduce([Double(rank)], .max) == [Double(size - 1)])
-        check("allReduce min", try comm.allReduce([Double(rank)], .min) == [0])
+        try checkSmallReductions("")
         check("allGather", try comm.allGather(UInt64(rank * 10 + 1)) == (0..<size).map { UInt64($0 * 10 + 1) })
         try comm.barrier()
 
