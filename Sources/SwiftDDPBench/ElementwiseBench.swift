@@ -222,15 +222,7 @@ enum ElementwiseBench {
         let row = shape.last!
         add("Softmax", Softmax(), bytes: (8, 12),
             forward: {
-                for r in 0..<(n / row) {
-                    let (z, p) = (source + r * row, out + r * row)
-                    var largest = z[0]
-                    for j in 1..<row { largest = max(largest, z[j]) }
-                    var sum: Float = 0
-                    for j in 0..<row { let e = expf(z[j] - largest); storeScalar(e, p + j); sum += e }
-                    let inverse = 1 / sum
-                    for j in 0..<row { storeScalar(p[j] * inverse, p + j) }
-                }
+                for r in 0..<(n / row) { _ = scalarSoftmax(source + r * row, into: out + r * row, count: row) }
             },
             backward: {
                 for r in 0..<(n / row) {
@@ -288,13 +280,8 @@ enum ElementwiseBench {
                           scalar: {
                               var total: Double = 0
                               for r in 0..<rows {
-                                  let (zRow, pRow) = (z + r * classes, p + r * classes)
-                                  var maximum = zRow[0]
-                                  for j in 1..<classes { maximum = max(maximum, zRow[j]) }
-                                  var sum: Float = 0
-                                  for j in 0..<classes { let e = expf(zRow[j] - maximum); storeScalar(e, pRow + j); sum += e }
-                                  let inverse = 1 / sum
-                                  for j in 0..<classes { storeScalar(pRow[j] * inverse, pRow + j) }
+                                  let zRow = z + r * classes
+                                  let (maximum, sum) = scalarSoftmax(zRow, into: p + r * classes, count: classes)
                                   total += Double(logf(sum) - (zRow[Int(labels[r])] - maximum))
                               }
                               sink += Float(total / Double(rows))
@@ -394,6 +381,18 @@ enum ElementwiseBench {
 /// `pointer.pointee = value` through a relaxed atomic store: a plain `mov` on x86-64, but a loop
 /// containing it is never vectorized (see the top of this file).
 @inline(__always)
+/// The scalar reference softmax of one row: `p = exp(z − max) / Σ`, one element at a time;
+/// returns the row's maximum and the sum of the exponentials (cross-entropy needs both).
+private func scalarSoftmax(_ z: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>, count: Int) -> (maximum: Float, sum: Float) {
+    var maximum = z[0]
+    for j in 1..<count { maximum = max(maximum, z[j]) }
+    var sum: Float = 0
+    for j in 0..<count { let e = expf(z[j] - maximum); storeScalar(e, p + j); sum += e }
+    let inverse = 1 / sum
+    for j in 0..<count { storeScalar(p[j] * inverse, p + j) }
+    return (maximum, sum)
+}
+
 private func storeScalar(_ value: Float, _ pointer: UnsafeMutablePointer<Float>) {
     UnsafeMutableRawPointer(pointer).assumingMemoryBound(to: Atomic<UInt32>.self).pointee
         .store(value.bitPattern, ordering: .relaxed)
