@@ -113,6 +113,9 @@ def build(rows, meta):
         "allreduce_sum_over_mpi": res.stat("ddp", "det_over_raw", 2, **ddp2),
         "bucketed_over_mpi": stat([f["bucketed_us"] / f["raw_us"] for f in ddp_rows if f.get("raw_us")], 2),
         "exposed_over_mpi": res.stat("ddp", "exposed_over_raw", 2, **ddp2),
+        # what training uses when the ranks share a node: the in-place sum in the shared window
+        "shared_memory_sum_us": res.stat("ddp", "shm_us", 1, **ddp2),
+        "shared_memory_sum_over_mpi": stat([f["shm_us"] / f["raw_us"] for f in ddp_rows if f.get("shm_us") and f.get("raw_us")], 2),
     }
 
     # the real training loop
@@ -242,6 +245,9 @@ def table(out):
     row(f"gradient all-reduce alone, {a['bytes']} bytes: MPI_Allreduce us", fmt(a["mpi_allreduce_us"]))
     row("  allReduceSum / bucketed (us)", f"{fmt(a['allreduce_sum_us'])} / {fmt(a['bucketed_us'])}")
     row("  allReduceSum / MPI_Allreduce; bucketed / MPI_Allreduce", f"{fmt(a['allreduce_sum_over_mpi'], 'x')}; {fmt(a['bucketed_over_mpi'], 'x')}")
+    if a.get("shared_memory_sum_us"):
+        row("  shared-memory sum (training's path on one node) us; / MPI_Allreduce",
+            f"{fmt(a['shared_memory_sum_us'])}; {fmt(a['shared_memory_sum_over_mpi'], 'x')}")
     lines.append("real training loop (Trainer.run on the shards; split from the train records, ms per step and % of step)")
     for name, e in out["train_loop"].items():
         if not isinstance(e, dict) or "split_ms" not in e:
