@@ -156,6 +156,7 @@ enum DDPBench {
         result.add("step_ms", median(stepTimes) * 1e3)
         result.add("local_step_ms", median(localStepTimes) * 1e3)
         result.add("compute_us", computeTime * 1e6)
+        result.add("optimizer_us", phase(Phase.optimizer) * 1e6)
         if size > 1 {
             let raw = median(reduceTimes[0]), deterministic = median(reduceTimes[1]), bucketed = median(reduceTimes[2])
             let afterStep = median(reduceTimes[3])
