@@ -360,7 +360,6 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
 
 // MARK: - Reduction state
 
-
 /// The counts, offsets, request and scratch of one reduction in flight; they must stay put until
 /// MPI has finished with them.
 private final class ReductionState {
