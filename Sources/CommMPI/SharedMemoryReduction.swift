@@ -3,6 +3,7 @@
 // "Gradient reduction on one node"; the measurements are in docs/performance.md).
 import CMPI
 import Comm
+import Foundation
 
 /// A gradient buffer per rank in one MPI shared-memory window, and the in-place sum across them.
 ///
@@ -67,9 +68,16 @@ final class SharedMemoryReduction {
             var freed: MPI_Comm? = node
             MPI_Comm_free(&freed)
         }
-        // every rank computes the same answer (each sees the whole communicator's node layout only
-        // through its own node), so agree on it before the collective allocation
-        var local: Int32 = nodeSize == Int32(size) ? 1 : 0, all: Int32 = 0
+        // The window lives in /dev/shm, where a segment too large for the space left (a container's
+        // default 64 MB, say) would kill the process with SIGBUS on first touch instead of failing.
+        let bytes = Self.header + max(count, 1) * MemoryLayout<Float>.stride
+        let room = Self.sharedMemoryRoom(needed: bytes * size)
+        if !room.fits, rank == 0 {
+            FileHandle.standardError.write(Data(("swiftddp: warning: /dev/shm has \(room.free >> 20) MiB free but the shared-memory gradient "
+                + "reduction needs \((bytes * size) >> 20) MiB for \(size) ranks; using MPI transfers instead (in a container, raise --shm-size)\n").utf8))
+        }
+        // every rank must take the same path, so agree before the collective allocation
+        var local: Int32 = nodeSize == Int32(size) && room.fits ? 1 : 0, all: Int32 = 0
         try mpi("MPI_Allreduce", rank: rank) { MPI_Allreduce(&local, &all, 1, cmpi_int32(), cmpi_min(), communicator) }
         guard all == 1 else { return nil }
 
@@ -79,7 +87,6 @@ final class SharedMemoryReduction {
         defer { MPI_Info_free(&info) }
         var base: UnsafeMutableRawPointer?
         var window: MPI_Win?
-        let bytes = Self.header + max(count, 1) * MemoryLayout<Float>.stride
         try mpi("MPI_Win_allocate_shared", rank: rank) {
             MPI_Win_allocate_shared(MPI_Aint(bytes), 1, info, communicator, &base, &window)
         }
@@ -107,6 +114,15 @@ final class SharedMemoryReduction {
         slot.initialize(repeating: 0)
         toSum.reserveCapacity(64)
         try mpi("MPI_Barrier", rank: rank) { MPI_Barrier(communicator) }   // every counter is zero before anyone starts
+    }
+
+    /// Whether /dev/shm (where Open MPI maps shared windows on Linux) has room for `needed` bytes
+    /// with a quarter to spare, and how much it has free; a system without it fits.
+    private static func sharedMemoryRoom(needed: Int) -> (fits: Bool, free: Int) {
+        var stats = statvfs()
+        guard statvfs("/dev/shm", &stats) == 0 else { return (true, 0) }
+        let free = Int(stats.f_bavail) * Int(stats.f_frsize)
+        return (free >= needed + needed / 4, free)
     }
 
     /// Whether `buffer` lies inside this rank's slot (only such buffers can be reduced here).

@@ -137,4 +137,26 @@ struct MPIRunTests {
         #expect(result.error.contains("error on rank 1"), "\(result.error)")
         #expect(result.error.contains("layers.0"), "\(result.error)")
     }
+
+    /// A /dev/shm too small for the gradient window (a container's default size, say) must not
+    /// crash the ranks (the window's pages would raise SIGBUS when touched): they warn and use MPI
+    /// transfers, with the same bits. A private tmpfs of 4 MiB over /dev/shm stands in for it.
+    @Test(.enabled(if: geteuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare"), "needs root for a private /dev/shm"))
+    func tooLittleSharedMemoryFallsBackToMPITransfers() throws {
+        let directory = try TemporaryDirectory("mpi-shm")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64, 64], features: 100)
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("data"), epochs: 1, batchSize: 8)
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let wide = ["--set", "model.layers.0.units=4096"]   // 100 × 4096 weights: a 1.6 MB gradient per rank
+        let normal = try mpirun(ranks: 2, trainArguments(directory, run: "normal", wide))
+        #expect(normal.output.contains("gradients: summed in place in shared memory"), "\(normal.output)\(normal.error)")
+        let cramped = try runCommand("/usr/bin/unshare", ["--mount", "sh", "-c", "mount -t tmpfs -o size=4M tmpfs /dev/shm && exec \"$@\"", "sh",
+                                                          repositoryRoot + "/launch/mpirun.sh"] + trainArguments(directory, run: "cramped", wide),
+                                     environment: ["RANKS": "2", "SWIFTDDP": builtProduct("swiftddp")], timeout: 120)
+        #expect(cramped.status == 0, "\(cramped.output)\(cramped.error)")
+        #expect(cramped.error.contains("swiftddp: warning: /dev/shm has"), "\(cramped.error)")
+        #expect(cramped.output.contains("gradients: all-reduced with MPI transfers"), "\(cramped.output)")
+        let checksum = try #require(parameterChecksum(normal.output))
+        #expect(parameterChecksum(cramped.output) == checksum)
+    }
 }
