@@ -56,7 +56,8 @@ final class SharedMemoryReduction {
     private var smallIssued: Int64 = 0
 
     /// Allocates a slot of `count` floats per rank of `communicator` (collective), or returns
-    /// nil when the ranks do not all share one node or the library cannot map the window.
+    /// nil when the ranks do not all share one node or `/dev/shm` lacks the room (rank 0 then
+    /// warns on standard error).
     init?(communicator: MPI_Comm, rank: Int, size: Int, count: Int) throws {
         var node: MPI_Comm?
         try mpi("MPI_Comm_split_type", rank: rank) {
