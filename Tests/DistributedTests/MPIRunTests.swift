@@ -20,6 +20,19 @@ struct MPIRunTests {
         ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file(run), "--overwrite"] + extra
     }
 
+    /// Trains under `mpirun` (run directory `mpi`) and with `--simulate-ranks` (`sim`), expects both
+    /// to succeed with the same parameter checksum, and returns the `mpirun` run and its checksum.
+    private func mpirunEqualsSimulated(_ directory: TemporaryDirectory, ranks: Int, _ extra: [String] = [],
+                                       sourceLocation: SourceLocation = #_sourceLocation) throws -> (real: CommandResult, checksum: String) {
+        let real = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi", extra))
+        #expect(real.status == 0, "\(real.error)", sourceLocation: sourceLocation)
+        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", extra + ["--simulate-ranks", String(ranks)]))
+        #expect(simulated.status == 0, "\(simulated.error)", sourceLocation: sourceLocation)
+        let checksum = try #require(parameterChecksum(real.output), "\(real.output)", sourceLocation: sourceLocation)
+        #expect(parameterChecksum(simulated.output) == checksum, sourceLocation: sourceLocation)
+        return (real, checksum)
+    }
+
     @Test(arguments: [2, 4])
     func collectivesAreCorrect(ranks: Int) throws {
         let result = try mpirun(ranks: ranks, ["check-comm"])
@@ -35,12 +48,7 @@ struct MPIRunTests {
     func simulatedRanksEqualMpirunBitForBit(ranks: Int, bucketMegabytes: String) throws {
         let directory = try workspace(shards: [120, 120, 120, 120])
         let bucket = ["--set", "distributed.bucket_mb=\(bucketMegabytes)"]
-        let real = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi", bucket))
-        #expect(real.status == 0, "\(real.error)")
-        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", bucket + ["--simulate-ranks", String(ranks)]))
-        #expect(simulated.status == 0, "\(simulated.error)")
-        let checksum = try #require(parameterChecksum(real.output), "\(real.output)")
-        #expect(parameterChecksum(simulated.output) == checksum)
+        let (real, checksum) = try mpirunEqualsSimulated(directory, ranks: ranks, bucket)
         // and the same again: runs are reproducible bit for bit
         let again = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi2", bucket))
         #expect(parameterChecksum(again.output) == checksum)
@@ -57,13 +65,8 @@ struct MPIRunTests {
         try TinyDatasets.writeLinearDirectory(directory.file("data"), shardSizes: [96, 96], targets: 2)
         try TinyDatasets.regressionConfig(dataDirectory: directory.file("data"), targets: 2, loss: "huber", epochs: 2, batchSize: 8)
             .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
-        let real = try mpirun(ranks: 2, trainArguments(directory, run: "mpi"))
-        #expect(real.status == 0, "\(real.error)")
+        let (real, _) = try mpirunEqualsSimulated(directory, ranks: 2)
         #expect(real.output.contains("val_r2"), "\(real.output)")
-        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", ["--simulate-ranks", "2"]))
-        #expect(simulated.status == 0, "\(simulated.error)")
-        let checksum = try #require(parameterChecksum(real.output), "\(real.output)")
-        #expect(parameterChecksum(simulated.output) == checksum)
         let metrics = { (run: String) in try String(contentsOfFile: directory.file("\(run)/metrics.jsonl"), encoding: .utf8) }
         let test = { (text: String) in text.split(separator: "\n").last.map { $0.replacing(/"time":[^,]*,/, with: "") } }
         #expect(try test(metrics("mpi")) == test(metrics("sim")))   // the same test record: loss, mae, mse, rmse, r2
@@ -79,12 +82,7 @@ struct MPIRunTests {
         try TinyDatasets.blobConfig(dataDirectory: directory.file("data"), epochs: 2, batchSize: 8)
             .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
         let augment = ["--set", "data.augmentation.random_crop_padding=1", "--set", "data.augmentation.horizontal_flip=true"]
-        let real = try mpirun(ranks: ranks, trainArguments(directory, run: "mpi", augment))
-        #expect(real.status == 0, "\(real.error)")
-        let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "sim", augment + ["--simulate-ranks", String(ranks)]))
-        #expect(simulated.status == 0, "\(simulated.error)")
-        let checksum = try #require(parameterChecksum(real.output), "\(real.output)")
-        #expect(parameterChecksum(simulated.output) == checksum)
+        let (_, checksum) = try mpirunEqualsSimulated(directory, ranks: ranks, augment)
         let plain = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "plain", ["--simulate-ranks", String(ranks)]))
         #expect(parameterChecksum(plain.output) != checksum)              // the augmentation did something
         // stopped in the middle of epoch 1 (8 or 4 steps per epoch) and resumed: the same parameters
