@@ -161,7 +161,12 @@ final class SharedMemoryReduction {
 
     /// For a timeout diagnostic: which ranks have made `ticket`'s range final.
     func whereabouts(of ticket: Ticket) -> [Bool] {
-        started.map { cmpi_load_acquire($0) >= ticket.index }
+        ranks(started, reached: ticket.index)
+    }
+
+    /// Each rank's counter against `index` (diagnostics only: it builds an array).
+    private func ranks(_ counters: [UnsafeMutablePointer<Int64>], reached index: Int64) -> [Bool] {
+        counters.map { cmpi_load_acquire($0) >= index }
     }
 
     private func everyRank(_ counters: [UnsafeMutablePointer<Int64>], reached index: Int64) -> Bool {
@@ -201,12 +206,12 @@ final class SharedMemoryReduction {
 
     /// Posts `values` (at most `smallCapacity`) as this rank's part of the next small all-reduce
     /// and returns its number. Rounds alternate between two areas: a rank can post round k + 1
-    /// only after every rank posted round k (`smallPosted`), and each rank reads round k − 1
+    /// only after every rank posted round k (`allPosted`), and each rank reads round k − 1
     /// before it posts round k, so nobody overwrites values still being read.
     func post(_ values: UnsafeMutableBufferPointer<Double>) -> Int64 {
         smallIssued += 1
         let area = small[rank] + Int(smallIssued & 1) * Self.smallCapacity
-        area.update(from: values.baseAddress!, count: values.count)
+        if let source = values.baseAddress { area.update(from: source, count: values.count) }
         cmpi_store_release(posted[rank], smallIssued)
         return smallIssued
     }
@@ -218,7 +223,7 @@ final class SharedMemoryReduction {
 
     /// Which ranks have posted small round `round` (for a timeout diagnostic).
     func whoPosted(_ round: Int64) -> [Bool] {
-        posted.map { cmpi_load_acquire($0) >= round }
+        ranks(posted, reached: round)
     }
 
     /// Combines every rank's values of small round `round` (all posted) in rank order into `values`.

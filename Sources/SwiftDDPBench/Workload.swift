@@ -48,9 +48,8 @@ final class MLPWorkload {
         model = try Sequential([Dense(units: 512), ReLU(), Dense(units: 256), ReLU(), Dense(units: 10)], inputShape: [784])
         model.initializeParameters(seed: seed)
         try comm.broadcast(model.store.values.buffer, from: 0)
-        if sharedMemory, let shared = try comm.makeReductionBuffer(count: model.store.count) {
-            model.store.moveGradients(to: TensorStorage(borrowing: shared.buffer, owner: shared))
-            inSharedMemory = true
+        if sharedMemory {   // as Trainer
+            inSharedMemory = try moveGradientsToReductionBuffer(of: model, communicator: comm) != nil
         }
         optimizer = SGD(parameterCount: model.parameterCount, momentum: 0.9)
         buckets = GradientBuckets(gradients: model.store.gradients.buffer, bucketBytes: Int(bucketMegabytes * 1_048_576))

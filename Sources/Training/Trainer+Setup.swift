@@ -42,10 +42,18 @@ extension Trainer {
     /// how the gradients are averaged, for the log.
     func placeGradients(of model: Sequential) throws -> String {
         let buckets = "buckets of \(config.bucketMegabytes) MiB"
-        if config.sharedMemoryReduction, let shared = try communicator.makeReductionBuffer(count: model.store.count) {
-            model.store.moveGradients(to: TensorStorage(borrowing: shared.buffer, owner: shared))
+        if config.sharedMemoryReduction, let shared = try moveGradientsToReductionBuffer(of: model, communicator: communicator) {
             return "summed in place in \(shared.transport), \(buckets)"
         }
         return "all-reduced with MPI transfers, \(buckets)"
     }
+}
+
+/// Moves `model`'s gradients into the communicator's reduction buffer (shared memory when every
+/// rank is on one node) and returns it, or returns nil and leaves them where they are. Collective;
+/// call it before planning the gradient buckets.
+public func moveGradientsToReductionBuffer(of model: Sequential, communicator: any Communicator) throws -> ReductionBuffer? {
+    guard let shared = try communicator.makeReductionBuffer(count: model.store.count) else { return nil }
+    model.store.moveGradients(to: TensorStorage(borrowing: shared.buffer, owner: shared))
+    return shared
 }
