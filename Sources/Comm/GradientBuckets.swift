@@ -11,7 +11,9 @@
 /// gives the transport a chance to progress the earlier ones (MPI moves nonblocking collectives
 /// only inside MPI calls). Layers report progress at layer ends and, for large layers, between
 /// blocks of their weight gradient (`Dense`), so even the largest layer's bucket overlaps with
-/// the computation of the next block.
+/// the computation of the next block. Blocks cost sgemm speed, so a layer asks `nextReport`
+/// where a report would matter: until the first bucket starts, only at the next bucket's start
+/// (with one bucket for the whole gradient, a layer computes its weight gradient in one GEMM).
 ///
 /// The buckets hold *sums*; training makes them means by scaling the loss gradient by 1/ranks.
 public final class GradientBuckets {
@@ -44,6 +46,17 @@ public final class GradientBuckets {
         } catch {
             failure = error
         }
+    }
+
+    /// The flat index below `offset` at which the next report is worth making (see
+    /// `GradientProgress.nextReport`). Once a bucket has started in this step, every report is:
+    /// it polls the reductions in flight. Before that, only the start of the next bucket is,
+    /// since a report above it starts nothing; 0 when that bucket is the first of the buffer.
+    /// This depends on the reports made so far and not on timing, so layers cut their blocks
+    /// the same way in every run (and in `--simulate-ranks` and `mpirun` alike).
+    public func nextReport(below offset: Int) -> Int {
+        guard nextBucket == 0 else { return offset - 1 }
+        return buckets.first.map { min($0.lowerBound, offset - 1) } ?? 0
     }
 
     /// Starts whatever is left, waits for every reduction, and returns the seconds spent

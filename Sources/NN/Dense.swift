@@ -76,8 +76,10 @@ public final class Dense: Layer {
         return dx
     }
 
-    /// Rows of dW computed per GEMM when someone listens for progress: small enough to report
-    /// a few times during a large layer, large enough to keep sgemm near its peak.
+    /// The fewest rows of dW computed per GEMM when someone listens for progress: small enough
+    /// to report a few times during a large layer, large enough to keep sgemm near its peak.
+    /// Blocks are larger when the listener has nothing to do before a later row
+    /// (`GradientProgress.nextReport`).
     static let progressRows = 64
 
     public func accumulateParameterGradients(_ dy: Tensor, progress: (any GradientProgress)?) {
@@ -97,7 +99,9 @@ public final class Dense: Layer {
         precondition(dy.rowLength == units, "Dense.backward: gradient \(dy.shape) for \(units) units")
         var end = units
         while end > 0 {
-            let start = max(0, end - Dense.progressRows)
+            // the next row whose report matters, at least `progressRows` below `end`
+            let wanted = progress.nextReport(below: weight.offset + end * inFeatures) - weight.offset
+            let start = max(0, min(end - Dense.progressRows, wanted < 0 ? 0 : wanted / inFeatures))
             // dW[start..<end] += dy[:, start..<end]ᵀ · x, a strided view of dy's columns (views
             // without shape arrays: the step allocates nothing)
             gemmColumns(dy, columns: start..<end, x, into: MatrixView(dW.pointer + start * inFeatures, rows: end - start, columns: inFeatures))

@@ -52,6 +52,18 @@ public protocol Layer: AnyObject {
 public protocol GradientProgress: AnyObject {
     /// Every gradient from flat index `offset` to the end of the buffer is final.
     func gradientsFinal(from offset: Int)
+
+    /// Where the next report below `offset` is worth making: a layer that computes a large
+    /// gradient in blocks (`Dense`) may compute everything from the returned index up to `offset`
+    /// in one block, since reporting anywhere in between would change nothing (no reduction
+    /// starts there). The answer must depend only on the reports made so far, never on timing,
+    /// so that the blocks, and the bits, are the same in every run. The default, `offset − 1`,
+    /// asks for every block.
+    func nextReport(below offset: Int) -> Int
+}
+
+extension GradientProgress {
+    public func nextReport(below offset: Int) -> Int { offset - 1 }
 }
 
 extension Layer {

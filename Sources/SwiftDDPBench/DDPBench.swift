@@ -9,15 +9,16 @@ import Tensors
 
 enum DDPBench {
     static func run(threads: Int, steps: Int, repetitions: Int, warmup: Int, bucketMegabytes: Double,
-                    reduceIterations: Int, noPoll: Bool, sharedMemory: Bool = true) throws {
+                    reduceIterations: Int, noPoll: Bool, sharedMemory: Bool = true, phases: Bool = false) throws {
         try MPIJob.run { comm in
             try measure(comm, noPoll ? NoPollCommunicator(comm) : comm, threads: threads, steps: steps, repetitions: repetitions,
-                        warmup: warmup, bucketMegabytes: bucketMegabytes, reduceIterations: reduceIterations, sharedMemory: sharedMemory)
+                        warmup: warmup, bucketMegabytes: bucketMegabytes, reduceIterations: reduceIterations, sharedMemory: sharedMemory,
+                        phases: phases)
         }
     }
 
     private static func measure(_ mpi: MPICommunicator, _ comm: any Communicator, threads: Int, steps: Int, repetitions: Int, warmup: Int,
-                                bucketMegabytes: Double, reduceIterations: Int, sharedMemory: Bool) throws {
+                                bucketMegabytes: Double, reduceIterations: Int, sharedMemory: Bool, phases printPhases: Bool) throws {
         BLASRuntime.setThreads(threads)
         let (rank, size) = (comm.rank, comm.size)
         let workload = try MLPWorkload(comm: comm, bucketMegabytes: bucketMegabytes, sharedMemory: sharedMemory)
@@ -65,6 +66,7 @@ enum DDPBench {
         var reduceTimes = [[Double]](repeating: [], count: reductions.count)   // seconds, max over ranks
         var scaleTimes: [Double] = []
         var phaseTimes: [[Double]] = []
+        var localPhaseTimes: [[Double]] = []
         let accounting = CPUAccounting()
         for _ in 0..<repetitions {
             // the trainer's step, untimed inside
@@ -91,6 +93,12 @@ enum DDPBench {
             var ends: [(backwardEnd: Double, finishEnd: Double)] = []
             for _ in 0..<steps { ends.append(try workload.timedStep(into: &phases)) }
             phaseTimes.append(phases.map { $0 / Double(steps) })
+            if printPhases {   // the same timed step without communication, every rank at once
+                try comm.barrier()
+                var localPhases = [Double](repeating: 0, count: Phase.count)
+                for _ in 0..<steps { try local.timedStep(into: &localPhases) }
+                localPhaseTimes.append(localPhases.map { $0 / Double(steps) })
+            }
             if size > 1 {
                 var wait = 0.0, after = 0.0
                 for end in ends {
@@ -128,6 +136,7 @@ enum DDPBench {
         let checksums = try comm.allGather(workload.model.store.checksum())   // data parallel keeps every rank's parameters equal
         let agree = checksums.allSatisfy { $0 == checksums[0] }
         let cpu = accounting.shares(jobSeconds: try comm.allReduce([accounting.selfSeconds], .sum)[0])
+        if printPhases { try printPhaseTable(comm, phaseTimes, localPhaseTimes) }
         guard rank == 0 else { return }
         func phase(_ index: Int) -> Double { median(phaseTimes.map { $0[index] }) }
         let computeTime = phase(Phase.total) - phase(Phase.finish) - phase(Phase.flags) - phase(Phase.bucketStarts)
@@ -205,6 +214,31 @@ enum DDPBench {
             result.add("overhead_over_raw", overhead / raw)
         }
         result.print()
+    }
+}
+
+extension DDPBench {
+    /// `--phases on`: each rank in turn prints its median time per phase of the timed step, with
+    /// communication and without (the same step on a `SingleProcessCommunicator`, every rank at
+    /// once). A phase slower with communication than without points at what the distributed step
+    /// adds besides the reduction itself.
+    fileprivate static func printPhaseTable(_ comm: any Communicator, _ with: [[Double]], _ without: [[Double]]) throws {
+        var names: [(String, Int)] = Phase.layerNames.enumerated().map { ("forward " + $0.element, Phase.forward($0.offset)) }
+        names += [("loss forward", Phase.lossForward), ("loss backward", Phase.lossBackward)]
+        names += Phase.layerNames.enumerated().reversed().map { ("backward " + $0.element, Phase.backward($0.offset)) }
+        names += [("after layer 0 to finish", Phase.bucketStarts), ("finish (reduction wait)", Phase.finish),
+                  ("flags", Phase.flags), ("optimizer", Phase.optimizer), ("whole step", Phase.total)]
+        for rank in 0..<comm.size {
+            if rank == comm.rank {
+                print("rank \(rank): µs per step, median over repetitions: with communication / without")
+                for (name, index) in names {
+                    let a = median(with.map { $0[index] }) * 1e6, b = median(without.map { $0[index] }) * 1e6
+                    print("  \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(fmt(a, 1)) / \(fmt(b, 1))  (\(a >= b ? "+" : "")\(fmt(a - b, 1)))")
+                }
+                fflush(nil)   // every stream: the ranks print in turn
+            }
+            try comm.barrier()
+        }
     }
 }
 

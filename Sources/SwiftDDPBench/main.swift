@@ -14,13 +14,15 @@ import Foundation
 let usage = """
     usage: swiftddp-bench step [--threads T] [--steps N] [--reps R] [--warmup W]
            swiftddp-bench cnn [--threads T] [--steps N] [--reps R] [--warmup W] [--batch B] [--padding P]
-           mpirun -np P swiftddp-bench ddp [--threads T] [--steps N] [--reps R] [--warmup W] [--bucket-mb MB] [--reduce-iters K] [--poll on|off] [--shm on|off]
+           mpirun -np P swiftddp-bench ddp [--threads T] [--steps N] [--reps R] [--warmup W] [--bucket-mb MB] [--reduce-iters K] [--poll on|off] [--shm on|off] [--phases on]
     step: one process, training step vs sgemm on the same shapes (OpenBLAS threads T, default 1)
     cnn [--batch 64] [--padding 0|2]: one process, the CNN of fashion-mnist-cnn.yaml: samples/s, and each conv
           and dense layer's forward + backward GFLOP/s vs sgemm on the same shapes (steps default 10, warmup 5)
     ddp:  under mpirun (or alone, as 1 rank): global samples/s, exposed all-reduce wait vs the reduction alone;
           --poll off makes Communicator.poll a no-op (an experiment: reductions then advance only in finish);
-          --shm off keeps the gradients out of shared memory (MPI transfers, as before distributed.shared_memory)
+          --shm off keeps the gradients out of shared memory (MPI transfers, as before distributed.shared_memory);
+          --phases on prints every rank's time per phase (each layer's forward and backward, the reduction, the
+          optimizer) next to the same step without communication, run on every rank at once
     augmentation [--reps 5] [--batch 64]: what data.augmentation costs: the per-epoch draw and a batch vs a plain copy
     kernels [--reps 7] [--launches 1] [--only NAME]: every activation, loss and optimizer kernel vs a scalar reference
           loop and memcpy (µs per call, speedup, GB/s); --launches L > 1 runs L processes and prints medians over them
@@ -60,14 +62,16 @@ do {
         let options = try Options(arguments.dropFirst(2), allowed: ["reps", "batch"])
         try AugmentationBench.run(repetitions: try options.int("reps", 5), batch: try options.int("batch", 64))
     case "ddp":
-        let options = try Options(arguments.dropFirst(2), allowed: common + ["bucket-mb", "reduce-iters", "poll", "shm"])
-        let poll = options.string("poll", "on"), shm = options.string("shm", "on")
+        let options = try Options(arguments.dropFirst(2), allowed: common + ["bucket-mb", "reduce-iters", "poll", "shm", "phases"])
+        let poll = options.string("poll", "on"), shm = options.string("shm", "on"), phases = options.string("phases", "off")
         guard poll == "on" || poll == "off" else { throw BenchError.usage("--poll must be on or off, got \(poll)") }
         guard shm == "on" || shm == "off" else { throw BenchError.usage("--shm must be on or off, got \(shm)") }
+        guard phases == "on" || phases == "off" else { throw BenchError.usage("--phases must be on or off, got \(phases)") }
         try DDPBench.run(threads: try options.int("threads", 1), steps: try options.int("steps", 50),
                          repetitions: try options.int("reps", 7), warmup: try options.int("warmup", 30),
                          bucketMegabytes: try options.double("bucket-mb", 4),
-                         reduceIterations: try options.int("reduce-iters", 10), noPoll: poll == "off", sharedMemory: shm == "on")
+                         reduceIterations: try options.int("reduce-iters", 10), noPoll: poll == "off", sharedMemory: shm == "on",
+                         phases: phases == "on")
     case "allocations":
         let options = try Options(arguments.dropFirst(2), allowed: ["config", "data", "steps"])
         try AllocationBench.run(configPath: options.string("config", "launch/configs/fashion-mnist-mlp.yaml"),

@@ -431,4 +431,8 @@ public final class BucketProgress: GradientProgress {
     public func gradientsFinal(from offset: Int) {
         buckets.gradientsFinal(from: offset, communicator: communicator)
     }
+
+    public func nextReport(below offset: Int) -> Int {
+        buckets.nextReport(below: offset)
+    }
 }

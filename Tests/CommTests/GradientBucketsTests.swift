@@ -27,4 +27,21 @@ struct GradientBucketsTests {
         let expected = (0..<10).map { i in Float((0..<ranks).map { $0 * 10 + i }.reduce(0, +)) }
         #expect(results.allSatisfy { $0 == expected })
     }
+
+    @Test func nextReportIsTheNextBucketStartUntilOneStartsThenEveryPoint() throws {
+        try LocalCommunicator.run(ranks: 2) { comm in
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1000)
+            defer { buffer.deallocate() }
+            buffer.initialize(repeating: 1)
+            let buckets = GradientBuckets(gradients: buffer, bucketBytes: 400 * 4)   // [600..<1000, 200..<600, 0..<200]
+            #expect(buckets.nextReport(below: 1000) == 600)   // reporting above 600 starts nothing
+            #expect(buckets.nextReport(below: 900) == 600)
+            buckets.gradientsFinal(from: 600, communicator: comm)   // the first bucket starts
+            #expect(buckets.nextReport(below: 550) == 549)      // now every report polls it
+            try buckets.finish(communicator: comm)
+            #expect(buckets.nextReport(below: 1000) == 600)     // a new step plans afresh
+            // one bucket for the whole buffer: nothing is worth reporting before the end
+            #expect(GradientBuckets(gradients: buffer, bucketBytes: 4 << 20).nextReport(below: 1000) == 0)
+        }
+    }
 }

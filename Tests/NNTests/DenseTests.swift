@@ -56,10 +56,17 @@ struct DenseTests {
     }
 }
 
-/// Records progress reports.
+/// Records progress reports. With `boundaries`, only those flat indices are worth a report, as
+/// with gradient buckets that start there.
 private final class ProgressLog: GradientProgress {
     var offsets: [Int] = []
+    var boundaries: [Int]?
+    init(boundaries: [Int]? = nil) { self.boundaries = boundaries }
     func gradientsFinal(from offset: Int) { offsets.append(offset) }
+    func nextReport(below offset: Int) -> Int {
+        guard let boundaries else { return offset - 1 }
+        return boundaries.filter { $0 < offset }.max() ?? 0
+    }
 }
 
 struct DenseProgressTests {
@@ -80,5 +87,25 @@ struct DenseProgressTests {
         #expect(Array(a.store.gradients.buffer) == Array(b.store.gradients.buffer))
         // bias (offset 1400) first, then weight rows 136..<200, 72..<136, 8..<72, 0..<8
         #expect(log.offsets == [1400, 136 * 7, 72 * 7, 8 * 7, 0])
+    }
+
+    @Test(arguments: [([700], [1400, 700, 0]),              // a bucket starts at row 100: two GEMMs
+                      ([1390], [1400, 136 * 7, 0]),          // at row 198: the block is still ≥ 64 rows
+                      ([], [1400, 0])])                      // nothing to start before the end: one GEMM
+    func weightGradientBlocksEndWhereAReportMatters(boundaries: [Int], reports: [Int]) throws {
+        let blockwise = Dense(units: 200), whole = Dense(units: 200)
+        let a = try Sequential([blockwise], inputShape: [7]), b = try Sequential([whole], inputShape: [7])
+        a.initializeParameters(seed: 1)
+        b.initializeParameters(seed: 1)
+        var generator = Generator(seed: 3)
+        let x = Tensor(shape: [5, 7], values: (0..<35).map { _ in generator.uniform(-1, 1) })
+        let dy = Tensor(shape: [5, 200], values: (0..<1000).map { _ in generator.uniform(-1, 1) })
+        _ = blockwise.forward(x, mode: .training)
+        _ = whole.forward(x, mode: .training)
+        let log = ProgressLog(boundaries: boundaries)
+        blockwise.accumulateParameterGradients(dy, progress: log)
+        whole.accumulateParameterGradients(dy)
+        #expect(Array(a.store.gradients.buffer) == Array(b.store.gradients.buffer))
+        #expect(log.offsets == reports)
     }
 }
