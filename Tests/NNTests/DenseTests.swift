@@ -108,4 +108,25 @@ struct DenseProgressTests {
         #expect(Array(a.store.gradients.buffer) == Array(b.store.gradients.buffer))
         #expect(log.offsets == reports)
     }
+
+    /// The default MLP's first layer at batch 128: however the blocks fall (64 rows, a bucket
+    /// boundary mid-layer, one GEMM), OpenBLAS gives the same bits, so `distributed.bucket_mb`
+    /// changes only speed, as config.md says.
+    @Test func blocksOfTheDefaultFirstLayerGiveTheBitsOfOneGEMM() throws {
+        var generator = Generator(seed: 4)
+        let x = Tensor(shape: [128, 784], values: (0..<(128 * 784)).map { _ in generator.uniform(-1, 1) })
+        let dy = Tensor(shape: [128, 512], values: (0..<(128 * 512)).map { _ in generator.uniform(-1e-2, 1e-2) })
+        func weightGradient(_ progress: ProgressLog?) throws -> [Float] {
+            let layer = Dense(units: 512)
+            let model = try Sequential([layer], inputShape: [784])
+            model.initializeParameters(seed: 1)
+            _ = layer.forward(x, mode: .training)
+            layer.accumulateParameterGradients(dy, progress: progress)
+            return Array(model.store.gradients.buffer)
+        }
+        let whole = try weightGradient(nil)
+        #expect(try weightGradient(ProgressLog()) == whole)                          // 8 blocks of 64 rows
+        #expect(try weightGradient(ProgressLog(boundaries: [300 * 784 + 5])) == whole)  // rows 300..<512, then 0..<300
+        #expect(try weightGradient(ProgressLog(boundaries: [])) == whole)             // one block
+    }
 }
