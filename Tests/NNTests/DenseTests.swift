@@ -70,21 +70,25 @@ private final class ProgressLog: GradientProgress {
 }
 
 struct DenseProgressTests {
+    /// The parameter gradients of one `Dense(units:)` layer on seeded random x and dy, with
+    /// `progress` listening (nil: nobody listens, so dW is one GEMM).
+    private func gradients(units: Int, inputs: Int, batch: Int, seed: UInt64, progress: ProgressLog?) throws -> [Float] {
+        var generator = Generator(seed: seed)
+        let x = Tensor(shape: [batch, inputs], values: (0..<(batch * inputs)).map { _ in generator.uniform(-1, 1) })
+        let dy = Tensor(shape: [batch, units], values: (0..<(batch * units)).map { _ in generator.uniform(-1e-2, 1e-2) })
+        let layer = Dense(units: units)
+        let model = try Sequential([layer], inputShape: [inputs])
+        model.initializeParameters(seed: 1)
+        _ = layer.forward(x, mode: .training)
+        layer.accumulateParameterGradients(dy, progress: progress)
+        return Array(model.store.gradients.buffer)
+    }
+
     @Test func blockwiseWeightGradientEqualsOneGEMMAndReportsSuffixes() throws {
         // 200 units > 2 × 64 rows: dW is computed in blocks of 64 rows, last block first
-        let blockwise = Dense(units: 200), whole = Dense(units: 200)
-        let a = try Sequential([blockwise], inputShape: [7]), b = try Sequential([whole], inputShape: [7])
-        a.initializeParameters(seed: 1)
-        b.initializeParameters(seed: 1)
-        var generator = Generator(seed: 2)
-        let x = Tensor(shape: [5, 7], values: (0..<35).map { _ in generator.uniform(-1, 1) })
-        let dy = Tensor(shape: [5, 200], values: (0..<1000).map { _ in generator.uniform(-1, 1) })
-        _ = blockwise.forward(x, mode: .training)
-        _ = whole.forward(x, mode: .training)
         let log = ProgressLog()
-        blockwise.accumulateParameterGradients(dy, progress: log)
-        whole.accumulateParameterGradients(dy)
-        #expect(Array(a.store.gradients.buffer) == Array(b.store.gradients.buffer))
+        let whole = try gradients(units: 200, inputs: 7, batch: 5, seed: 2, progress: nil)
+        #expect(try gradients(units: 200, inputs: 7, batch: 5, seed: 2, progress: log) == whole)
         // bias (offset 1400) first, then weight rows 136..<200, 72..<136, 8..<72, 0..<8
         #expect(log.offsets == [1400, 136 * 7, 72 * 7, 8 * 7, 0])
     }
@@ -93,19 +97,9 @@ struct DenseProgressTests {
                       ([1390], [1400, 136 * 7, 0]),          // at row 198: the block is still ≥ 64 rows
                       ([], [1400, 0])])                      // nothing to start before the end: one GEMM
     func weightGradientBlocksEndWhereAReportMatters(boundaries: [Int], reports: [Int]) throws {
-        let blockwise = Dense(units: 200), whole = Dense(units: 200)
-        let a = try Sequential([blockwise], inputShape: [7]), b = try Sequential([whole], inputShape: [7])
-        a.initializeParameters(seed: 1)
-        b.initializeParameters(seed: 1)
-        var generator = Generator(seed: 3)
-        let x = Tensor(shape: [5, 7], values: (0..<35).map { _ in generator.uniform(-1, 1) })
-        let dy = Tensor(shape: [5, 200], values: (0..<1000).map { _ in generator.uniform(-1, 1) })
-        _ = blockwise.forward(x, mode: .training)
-        _ = whole.forward(x, mode: .training)
         let log = ProgressLog(boundaries: boundaries)
-        blockwise.accumulateParameterGradients(dy, progress: log)
-        whole.accumulateParameterGradients(dy)
-        #expect(Array(a.store.gradients.buffer) == Array(b.store.gradients.buffer))
+        let whole = try gradients(units: 200, inputs: 7, batch: 5, seed: 3, progress: nil)
+        #expect(try gradients(units: 200, inputs: 7, batch: 5, seed: 3, progress: log) == whole)
         #expect(log.offsets == reports)
     }
 
@@ -113,20 +107,10 @@ struct DenseProgressTests {
     /// boundary mid-layer, one GEMM), OpenBLAS gives the same bits, so `distributed.bucket_mb`
     /// changes only speed, as config.md says.
     @Test func blocksOfTheDefaultFirstLayerGiveTheBitsOfOneGEMM() throws {
-        var generator = Generator(seed: 4)
-        let x = Tensor(shape: [128, 784], values: (0..<(128 * 784)).map { _ in generator.uniform(-1, 1) })
-        let dy = Tensor(shape: [128, 512], values: (0..<(128 * 512)).map { _ in generator.uniform(-1e-2, 1e-2) })
-        func weightGradient(_ progress: ProgressLog?) throws -> [Float] {
-            let layer = Dense(units: 512)
-            let model = try Sequential([layer], inputShape: [784])
-            model.initializeParameters(seed: 1)
-            _ = layer.forward(x, mode: .training)
-            layer.accumulateParameterGradients(dy, progress: progress)
-            return Array(model.store.gradients.buffer)
+        let whole = try gradients(units: 512, inputs: 784, batch: 128, seed: 4, progress: nil)
+        for boundaries in [nil, [300 * 784 + 5], []] as [[Int]?] {   // 8 blocks of 64 rows; rows 300..<512, then 0..<300; one block
+            #expect(try gradients(units: 512, inputs: 784, batch: 128, seed: 4, progress: ProgressLog(boundaries: boundaries)) == whole,
+                    "boundaries \(String(describing: boundaries))")
         }
-        let whole = try weightGradient(nil)
-        #expect(try weightGradient(ProgressLog()) == whole)                          // 8 blocks of 64 rows
-        #expect(try weightGradient(ProgressLog(boundaries: [300 * 784 + 5])) == whole)  // rows 300..<512, then 0..<300
-        #expect(try weightGradient(ProgressLog(boundaries: [])) == whole)             // one block
     }
 }
