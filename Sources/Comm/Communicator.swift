@@ -70,6 +70,12 @@ public final class PendingReduction: @unchecked Sendable {
     public var state: AnyObject?
     /// Whether `wait` has completed it.
     public var isComplete = false
+    /// Once complete: whether the part of the sum that this rank added itself holds only finite
+    /// values — set by transports in which every rank adds a chunk of the buffer (shared memory,
+    /// the MPI scatter–gather), nil where the rank did not add (one rank, MPI's own all-reduce).
+    /// The ranks' parts cover the buffer, so when every rank reports true the whole sum is
+    /// finite, and the training loop's non-finite check need not read the buffer again.
+    public var partFinite: Bool?
 
     /// Wraps `buffer` with optional implementation state.
     public init(buffer: UnsafeMutableBufferPointer<Float>, state: AnyObject? = nil, isComplete: Bool = false) {

@@ -23,6 +23,11 @@ public final class GradientBuckets {
     private var nextBucket = 0
     private var pending: [PendingReduction] = []
     private var failure: (any Error)?
+    /// After `finish`: whether every reduction of the step reported the part of the sum this
+    /// rank added as finite (`PendingReduction.partFinite`). When that holds on every rank, the
+    /// whole summed gradient is finite; false when any part was not, or was not looked at (one
+    /// rank, MPI's own all-reduce), and the buffer must then be read to know.
+    public private(set) var partsFinite = false
 
     /// Plans buckets of at most `bucketBytes` over `gradients`.
     public init(gradients: UnsafeMutableBufferPointer<Float>, bucketBytes: Int) {
@@ -64,6 +69,7 @@ public final class GradientBuckets {
     /// sum of all ranks' gradients.
     @discardableResult
     public func finish(communicator: any Communicator) throws -> Double {
+        partsFinite = false
         guard communicator.size > 1 else { return 0 }
         let started = monotonicSeconds()
         gradientsFinal(from: 0, communicator: communicator)
@@ -74,6 +80,8 @@ public final class GradientBuckets {
         }
         if let failure { throw failure }
         for reduction in pending { try communicator.wait(reduction) }
-        return monotonicSeconds() - started
+        let waited = monotonicSeconds() - started
+        partsFinite = !pending.isEmpty && pending.allSatisfy { $0.partFinite == true }
+        return waited
     }
 }

@@ -27,6 +27,8 @@ public final class LocalCommunicator: Communicator, CollectiveDeadline, @uncheck
     }
     /// Collectives this rank has entered.
     private var sequence = 0
+    /// Whether the chunk this rank added in the last `allReduceSum` was all finite.
+    private var chunkFinite = true
 
     private init(rank: Int, group: Group) {
         self.rank = rank
@@ -79,10 +81,20 @@ public final class LocalCommunicator: Communicator, CollectiveDeadline, @uncheck
             for source in 1..<size { sum += group.floatPointer(source)[i] }
             scratch[i] = sum
         }
+        chunkFinite = FiniteProbe.allFinite(scratch + mine.lowerBound, count: mine.count)
         try group.barrier(wait)
         // Phase 2: everyone copies the reduced buffer back.
         if buffer.count > 0 { buffer.baseAddress!.update(from: scratch, count: buffer.count) }
         try group.barrier(wait)
+    }
+
+    /// Runs the sum at once (as the protocol's default does) and reports whether the chunk this
+    /// rank added was finite, as the MPI transports do (`PendingReduction.partFinite`).
+    public func startAllReduceSum(_ buffer: UnsafeMutableBufferPointer<Float>) throws -> PendingReduction {
+        try allReduceSum(buffer)
+        let pending = PendingReduction(buffer: buffer, isComplete: true)
+        pending.partFinite = chunkFinite
+        return pending
     }
 
     public func allReduce(inPlace buffer: UnsafeMutableBufferPointer<Double>, _ operation: ReduceOperation) throws {

@@ -102,6 +102,7 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
             let ticket = pending.state as! SharedMemoryReduction.Ticket
             ticket.sequence = begin()
             pending.isComplete = false
+            pending.partFinite = nil
             shared.start(buffer, as: ticket)
             return pending
         }
@@ -137,7 +138,10 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
     public func poll(_ pending: PendingReduction) throws -> Bool {
         if let shared, let ticket = pending.state as? SharedMemoryReduction.Ticket {
             shared.progress()
-            if shared.isComplete(ticket) { pending.isComplete = true }
+            if shared.isComplete(ticket) {
+                pending.isComplete = true
+                pending.partFinite = ticket.chunkFinite
+            }
             return pending.isComplete
         }
         try advance(blockingUntil: nil)
@@ -149,6 +153,7 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
         if let shared, let ticket = pending.state as? SharedMemoryReduction.Ticket {
             try waitShared(shared, ticket)
             pending.isComplete = true
+            pending.partFinite = ticket.chunkFinite
             return
         }
         try advance(blockingUntil: pending)
@@ -200,6 +205,7 @@ public final class MPICommunicator: Communicator, CollectiveDeadline {
             let part = received + source * count
             for i in 0..<count { target[i] += part[i] }
         }
+        pending.partFinite = FiniteProbe.allFinite(target, count: count)
         state.phase = .gather
         try mpi("MPI_Iallgatherv", rank: rank) {
             MPI_Iallgatherv(cmpi_in_place(), 0, cmpi_float(), pending.buffer.baseAddress, state.sendCounts, state.sendOffsets,

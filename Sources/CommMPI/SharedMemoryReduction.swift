@@ -30,6 +30,8 @@ final class SharedMemoryReduction {
         fileprivate(set) var index: Int64 = 0
         fileprivate(set) var range: Range<Int> = 0..<0
         var sequence = 0
+        /// Once this rank has summed its chunk: whether the chunk's sums are all finite.
+        fileprivate(set) var chunkFinite = true
     }
 
     private let window: MPI_Win
@@ -147,7 +149,7 @@ final class SharedMemoryReduction {
     /// in start order, without waiting.
     func progress() {
         while let ticket = toSum.first, everyRank(started, reached: ticket.index) {
-            sumChunk(of: ticket.range)
+            ticket.chunkFinite = sumChunk(of: ticket.range)
             toSum.removeFirst()
             cmpi_store_release(summed[rank], ticket.index)
         }
@@ -175,23 +177,18 @@ final class SharedMemoryReduction {
     }
 
     /// Adds this rank's chunk of `range` over all slots in rank order and writes the sum to every
-    /// slot. Chunks are whole 64-byte lines, so no two ranks write the same cache line.
-    private func sumChunk(of range: Range<Int>) {
+    /// slot; returns whether the chunk's sums are all finite (`FiniteProbe`, in the same pass).
+    /// Chunks are whole 64-byte lines, so no two ranks write the same cache line.
+    private func sumChunk(of range: Range<Int>) -> Bool {
         let lines = (range.count + 15) / 16
         let part = chunk(rank, of: lines, ranks: slots.count)
         let lower = range.lowerBound + part.lowerBound * 16
         let upper = min(range.upperBound, range.lowerBound + part.upperBound * 16)
-        guard lower < upper else { return }
+        guard lower < upper else { return true }
         let count = upper - lower
         let first = slots[0] + lower
         if slots.count == 2 {
-            let second = slots[1] + lower
-            for i in 0..<count {
-                let sum = first[i] + second[i]
-                first[i] = sum
-                second[i] = sum
-            }
-            return
+            return Self.addPair(first, slots[1] + lower, count: count)
         }
         for other in slots.dropFirst() {   // accumulate in rank 0's slot: ((x₀ + x₁) + x₂) + …
             let source = other + lower
@@ -200,6 +197,29 @@ final class SharedMemoryReduction {
         for other in slots.dropFirst() {
             (other + lower).update(from: first, count: count)
         }
+        return FiniteProbe.allFinite(first, count: count)   // the chunk is in this core's cache
+    }
+
+    /// Two ranks: `first[i] + second[i]` into both, sixteen lanes at a time, probing the sums.
+    private static func addPair(_ first: UnsafeMutablePointer<Float>, _ second: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+        var probe = FiniteProbe()
+        var i = 0
+        while i + 16 <= count {
+            let sum = UnsafeRawPointer(first + i).loadUnaligned(as: SIMD16<Float>.self)
+                + UnsafeRawPointer(second + i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(first + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(second + i).storeBytes(of: sum, as: SIMD16<Float>.self)
+            probe.add(sum)
+            i += 16
+        }
+        while i < count {
+            let sum = first[i] + second[i]
+            first[i] = sum
+            second[i] = sum
+            probe.add(sum)
+            i += 1
+        }
+        return probe.allFinite
     }
 
     // MARK: - Small values (the training loop's control flags)

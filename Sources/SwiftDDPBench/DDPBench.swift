@@ -152,7 +152,7 @@ enum DDPBench {
         print("step time (slowest rank) \(spread(stepTimes, scale: 1e3, digits: 3)) ms")
         print("same step without communication, all ranks at once: \(spread(localStepTimes, scale: 1e3, digits: 3)) ms (slowest rank)")
         print("timed step: compute \(fmt(computeTime * 1e6, 1)) µs, reduction start \(fmt(phase(Phase.bucketStarts) * 1e6, 1)) µs, "
-              + "finish \(fmt(phase(Phase.finish) * 1e6, 1)) µs, flags allReduce \(fmt(phase(Phase.flags) * 1e6, 1)) µs (rank 0)")
+              + "finish \(fmt(phase(Phase.finish) * 1e6, 1)) µs, flags allReduce and gradient check \(fmt(phase(Phase.flags) * 1e6, 1)) µs (rank 0)")
         var result = ResultLine("ddp")
         result.add("ranks", Double(size))
         result.add("bucket_mb", bucketMegabytes)
@@ -179,7 +179,7 @@ enum DDPBench {
             print("    by rank: " + (0..<size).map { r in "rank \(r) \(fmt(median(skewByRank.map { $0[r] }) * 1e6, 1)) µs" }.joined(separator: ", "))
             print("  reduction after the last rank's backward   \(spread(afterLast, scale: 1e6, digits: 1)) µs")
             print("  of which the 1/N scaling loop (alone)      \(spread(scaleTimes, scale: 1e6, digits: 1)) µs")
-            print("flags allReduce (2 doubles) per step         \(fmt(phase(Phase.flags) * 1e6, 1)) µs")
+            print("flags allReduce (3 doubles) + gradient check \(fmt(phase(Phase.flags) * 1e6, 1)) µs")
             print("alone, \(count) floats, max over ranks, median [min–max] of \(reduceTimes[0].count):")
             for (index, reduction) in reductions.enumerated() {
                 print("  \(reduction.name.padding(toLength: 22, withPad: " ", startingAt: 0)) \(spread(reduceTimes[index], scale: 1e6, digits: 1)) µs")
@@ -227,7 +227,7 @@ extension DDPBench {
         names += [("loss forward", Phase.lossForward), ("loss backward", Phase.lossBackward)]
         names += Phase.layerNames.enumerated().reversed().map { ("backward " + $0.element, Phase.backward($0.offset)) }
         names += [("after layer 0 to finish", Phase.bucketStarts), ("finish (reduction wait)", Phase.finish),
-                  ("flags", Phase.flags), ("optimizer", Phase.optimizer), ("whole step", Phase.total)]
+                  ("flags, gradient check", Phase.flags), ("optimizer", Phase.optimizer), ("whole step", Phase.total)]
         for rank in 0..<comm.size {
             if rank == comm.rank {
                 print("rank \(rank): µs per step, median over repetitions: with communication / without")

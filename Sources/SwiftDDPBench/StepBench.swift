@@ -120,7 +120,7 @@ enum StepBench {
                 line(name, phase(Phase.backward(layer)))
             }
         }
-        line("buckets.finish + flags allReduce", phase(Phase.finish) + phase(Phase.flags) + phase(Phase.bucketStarts))
+        line("buckets.finish + flags allReduce, gradient check", phase(Phase.finish) + phase(Phase.flags) + phase(Phase.bucketStarts))
         line("optimizer (SGD momentum)", phase(Phase.optimizer))
         line("total (timed step)", total)
         let nonGemm = total - callSum

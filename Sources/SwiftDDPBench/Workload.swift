@@ -7,11 +7,13 @@ import Training
 
 enum BenchError: Error, CustomStringConvertible {
     case nonFiniteLoss(step: Int)
+    case nonFiniteGradient(step: Int)
     case usage(String)
 
     var description: String {
         switch self {
         case .nonFiniteLoss(let step): "non-finite loss at step \(step)"
+        case .nonFiniteGradient(let step): "non-finite averaged gradient at step \(step)"
         case .usage(let message): message
         }
     }
@@ -32,7 +34,7 @@ final class MLPWorkload {
     let learningRate: Float = 0.01
     private let batches: [(features: Tensor, labels: [Int32])]
     private var next = 0
-    private let flags = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)   // the control flags, as Trainer keeps them
+    private let flags = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3)   // the control flags, as Trainer keeps them
 
     deinit { flags.deallocate() }
     private(set) var steps = 0
@@ -70,7 +72,7 @@ final class MLPWorkload {
     }
 
     /// One training step exactly as Trainer.run takes it (minus the data fetch, the anomaly hooks
-    /// and the gradient norm that is only computed on logging steps). Returns the loss and the
+    /// and the gradient norm that is only computed on logging steps), with its non-finite check. Returns the loss and the
     /// exposed communication that `buckets.finish` reports.
     @discardableResult
     func step() throws -> (loss: Float, exposed: Double) {
@@ -79,13 +81,24 @@ final class MLPWorkload {
         let loss = criterion.forward(logits, labels: batch.labels)
         model.backward(criterion.backward(scale: 1 / Float(comm.size)), progress: progress) { _, _ in }
         let exposed = try buckets.finish(communicator: comm)       // buckets started during backward
-        flags[0] = loss.isFinite ? Double(comm.size) : Double(comm.rank)   // as Trainer
-        flags[1] = -0.0
-        try comm.allReduce(inPlace: flags, .min)
-        if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
+        try takeControlFlags(loss: loss)
         optimizer.step(model.store, learningRate: learningRate, zeroingGradients: true)
         steps += 1
         return (loss, exposed)
+    }
+
+    /// The control flags and the non-finite check between `finish` and the optimizer, as
+    /// Trainer takes them: the flags all-reduced, then the averaged gradient read only when some
+    /// rank's part of the sum was not found finite as it was added.
+    private func takeControlFlags(loss: Float) throws {
+        flags[0] = loss.isFinite ? Double(comm.size) : Double(comm.rank)
+        flags[1] = -0.0
+        flags[2] = buckets.partsFinite ? 1 : 0
+        try comm.allReduce(inPlace: flags, .min)
+        if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
+        if flags[2] != 1, firstNonFinite(model.store.gradients.buffer, in: model.store) != nil {
+            throw BenchError.nonFiniteGradient(step: steps)
+        }
     }
 
     /// The same step with a timestamp after every phase (the per-layer hooks are the ones the
@@ -112,10 +125,7 @@ final class MLPWorkload {
         let t4 = monotonicSeconds()
         let exposed = try buckets.finish(communicator: comm)
         let t5 = monotonicSeconds()
-        flags[0] = loss.isFinite ? Double(comm.size) : Double(comm.rank)   // as Trainer
-        flags[1] = -0.0
-        try comm.allReduce(inPlace: flags, .min)
-        if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
+        try takeControlFlags(loss: loss)
         let t6 = monotonicSeconds()
         optimizer.step(model.store, learningRate: learningRate, zeroingGradients: true)
         let t7 = monotonicSeconds()

@@ -24,7 +24,7 @@ func allFinite(_ buffer: UnsafeMutableBufferPointer<Float>) -> Bool {
 
 /// The first non-finite element of `buffer`, a flat buffer with `store`'s layout (values,
 /// gradients or an optimizer state), or nil.
-func firstNonFinite(_ buffer: UnsafeMutableBufferPointer<Float>, in store: ParameterStore) -> NonFiniteElement? {
+public func firstNonFinite(_ buffer: UnsafeMutableBufferPointer<Float>, in store: ParameterStore) -> NonFiniteElement? {
     guard !allFinite(buffer) else { return nil }
     for parameter in store.parameters {
         let part = UnsafeMutableBufferPointer(rebasing: buffer[parameter.range])
@@ -51,11 +51,13 @@ struct NonFinitePolicy {
     }
 
     /// Whether step `step` must be skipped: its averaged gradient, or the loss of the lowest rank
-    /// `lossRank` (nil: every rank's loss is finite), is not finite.
+    /// `lossRank` (nil: every rank's loss is finite), is not finite. `knownFinite`: the ranks
+    /// found every part of the gradient sum finite as they added it (`GradientBuckets.partsFinite`
+    /// on every rank), so the gradient is not read again.
     /// - Throws: `TrainingError.nonFinite` when the policy is `stop` or the skips are used up.
-    mutating func skips(step: Int, lossRank: Int?, gradients: UnsafeMutableBufferPointer<Float>, store: ParameterStore,
-                        console: Console) throws -> Bool {
-        let gradient = firstNonFinite(gradients, in: store)
+    mutating func skips(step: Int, lossRank: Int?, gradients: UnsafeMutableBufferPointer<Float>, knownFinite: Bool = false,
+                        store: ParameterStore, console: Console) throws -> Bool {
+        let gradient = knownFinite ? nil : firstNonFinite(gradients, in: store)
         guard lossRank != nil || gradient != nil else { return false }
         let finding = TrainingError.nonFinite(step: step, lossRank: lossRank, gradient: gradient, action: action, skipped: skipped)
         guard action == "skip", skipped < maxSkips else { throw finding }

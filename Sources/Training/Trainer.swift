@@ -201,7 +201,7 @@ public final class Trainer {
 
         // ---- the loop (gradients start at zero; each step's optimizer pass leaves them at zero)
         model.store.zeroGradients()
-        let flags = UnsafeMutableBufferPointer<Double>.allocate(capacity: 2)   // the control flags, reused every step
+        let flags = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3)   // the control flags, reused every step
         defer { flags.deallocate() }
         var step = start.step
         var nonFinite = NonFinitePolicy(config: config)
@@ -232,14 +232,17 @@ public final class Trainer {
                 }
                 let t2 = monotonicSeconds()
                 let exposedCommunication = try buckets.finish(communicator: comm)    // buckets started during backward
-                // every rank takes the same decision: stop on a non-finite loss or a signal anywhere
+                // every rank takes the same decision: stop on a non-finite loss or a signal anywhere;
+                // flags[2] is 1 when every rank found its part of the gradient sum finite as it added it
                 flags[0] = loss.isFinite ? Double(worldSize) : Double(rank)
                 flags[1] = -Double(StopSignal.received)
+                flags[2] = buckets.partsFinite ? 1 : 0
                 try comm.allReduce(inPlace: flags, .min)
                 let t3 = monotonicSeconds()
                 // a non-finite loss (flags[0]: the lowest such rank) or averaged gradient: skip or stop, on every rank alike
                 let skip = try nonFinite.skips(step: step, lossRank: flags[0] < Double(worldSize) ? Int(flags[0]) : nil,
-                                               gradients: model.store.gradients.buffer, store: model.store, console: console)
+                                               gradients: model.store.gradients.buffer, knownFinite: flags[2] == 1,
+                                               store: model.store, console: console)
                 let logging = (step + 1) % config.logEvery == 0 || stepInEpoch == stepsThisEpoch - 1
                 model.store.addL1Gradient(config.l1)
                 if let limit = config.clipValue { model.store.clipGradientValues(to: limit) }

@@ -89,6 +89,32 @@ enum CommChecks {
             check("overlapped allReduceSum #\(index)", Array(piece) == expected)
         }
 
+        // What each rank reports about the part of the sum it added (`partFinite`, which lets
+        // training skip re-reading the gradient for NaN/∞): every rank or none reports; a finite
+        // sum is reported finite everywhere, and one NaN or ∞ on one rank by exactly one rank,
+        // the one whose part holds it. Run on plain buffers here and on the gradient buffer below.
+        func checkPartsFinite(_ buffer: UnsafeMutableBufferPointer<Float>, _ label: String, mustReport: Bool = false) throws {
+            for (index, bad) in [(-1, Float.nan), (0, .nan), (buffer.count / 2 + 3, .infinity), (buffer.count - 1, -.infinity)] {
+                _ = buffer.update(from: values(rank: rank, count: buffer.count))
+                if index >= 0, rank == size - 1 { buffer[index] = bad }
+                let reduction = try comm.startAllReduceSum(buffer)
+                try comm.wait(reduction)
+                let reports = try comm.allReduce([reduction.partFinite == nil ? 0 : 1, reduction.partFinite == false ? 1 : 0], .sum)
+                let what = index < 0 ? "a finite sum" : "\(bad) at element \(index) of \(buffer.count)"
+                check("partFinite reported by every rank\(mustReport ? "" : " or none"), \(what)\(label)",
+                      reports[0] == Double(size) || (!mustReport && reports[0] == 0))
+                if reports[0] == Double(size) {
+                    check("partFinite false on exactly \(index < 0 ? 0 : 1) rank(s), \(what)\(label)", reports[1] == (index < 0 ? 0 : 1))
+                }
+                if index >= 0 { check("\(bad) at element \(index) survives the sum\(label)", !buffer[index].isFinite) }
+            }
+        }
+        do {
+            let plain = UnsafeMutableBufferPointer<Float>.allocate(capacity: 70_001)
+            defer { plain.deallocate() }
+            try checkPartsFinite(plain, "")
+        }
+
         // Small all-reduces of doubles (control flags, metric sums); again below once the
         // communicator has its shared window, which then carries them.
         func checkSmallReductions(_ label: String) throws {
@@ -130,6 +156,8 @@ enum CommChecks {
                 check("allReduceSum in the communicator's gradient buffer, round \(round + 1)", Array(buffer.prefix(count)) == expected)
             }
             try checkSmallReductions(" (\(shared.transport))")
+            try checkPartsFinite(UnsafeMutableBufferPointer(rebasing: buffer[0..<70_001]), " (\(shared.transport))", mustReport: true)
+            try checkPartsFinite(UnsafeMutableBufferPointer(rebasing: buffer[5..<count]), " (\(shared.transport), offset slice)", mustReport: true)
         }
 
         for root in 0..<size {

@@ -44,4 +44,29 @@ struct GradientBucketsTests {
             #expect(GradientBuckets(gradients: buffer, bucketBytes: 4 << 20).nextReport(below: 1000) == 0)
         }
     }
+
+    /// `partsFinite` says whether this rank found its parts of the step's sums finite: true on
+    /// every rank for a finite gradient, false on exactly one rank for one NaN or ∞ (the rank
+    /// whose part of the bucket holds it), and false with one rank, where nothing is summed.
+    @Test(arguments: [1, 2, 3])
+    func partsFiniteIsWhatEachRankFoundInItsPartOfTheSums(ranks: Int) throws {
+        for bad in [-1, 0, 5, 9] {   // the element made NaN on the last rank (-1: none)
+            let found = try LocalCommunicator.run(ranks: ranks) { comm -> (partsFinite: Bool, sumFinite: Bool) in
+                let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 10)
+                defer { buffer.deallocate() }
+                for i in 0..<10 { buffer[i] = Float(comm.rank * 10 + i) }
+                if bad >= 0, comm.rank == comm.size - 1 { buffer[bad] = .nan }
+                let buckets = GradientBuckets(gradients: buffer, bucketBytes: 12)   // [7..<10, 4..<7, 1..<4, 0..<1]
+                buckets.gradientsFinal(from: 4, communicator: comm)
+                try buckets.finish(communicator: comm)
+                return (buckets.partsFinite, buffer.allSatisfy(\.isFinite))
+            }
+            #expect(found.allSatisfy { $0.sumFinite == (bad < 0) }, "NaN at \(bad), \(ranks) rank(s)")
+            if ranks == 1 {
+                #expect(found.allSatisfy { !$0.partsFinite }, "one rank sums nothing: the buffer must be read")
+            } else {
+                #expect(found.filter { !$0.partsFinite }.count == (bad < 0 ? 0 : 1), "NaN at \(bad), \(ranks) ranks: \(found)")
+            }
+        }
+    }
 }
