@@ -71,9 +71,9 @@ final class MLPWorkload {
         return batch
     }
 
-    /// One training step exactly as Trainer.run takes it (minus the data fetch, the anomaly hooks
-    /// and the gradient norm that is only computed on logging steps), with its non-finite check. Returns the loss and the
-    /// exposed communication that `buckets.finish` reports.
+    /// One training step exactly as Trainer.run takes it, with its non-finite check (minus the
+    /// data fetch, the anomaly hooks and the gradient norm that is only computed on logging
+    /// steps). Returns the loss and the exposed communication that `buckets.finish` reports.
     @discardableResult
     func step() throws -> (loss: Float, exposed: Double) {
         let batch = nextBatch()   // the gradients are zero: the previous step's optimizer pass cleared them, as in Trainer
