@@ -103,6 +103,14 @@ def build(rows, meta):
                                      if isinstance(f.get("exposed_us"), float)], 2),
         "parameters_agree": all(f.get("agree") == 1.0 for f in res.select("ddp", **ddp2)) if res.select("ddp", **ddp2) else None,
     }
+    # what the scaling loses before any communication: the same step without communication, both
+    # ranks at once (slowest rank), against the 1-rank step, within each launch. Above 1.05 a
+    # core ran slow in that launch whatever the communication did; it does not catch every slow
+    # launch (docs/performance.md, "The non-finite check folded into the sum")
+    compute_only = res.per_launch(("ddp", "local_step_ms", ddp2), ("ddp", "local_step_ms", dict(ranks=1.0)))
+    out["mlp_2ranks"]["compute_only_2ranks_over_1rank"] = stat(compute_only, 3)
+    out["mlp_2ranks"]["launches_compute_only_over_1_05"] = sum(1 for r in compute_only if r > 1.05) if compute_only else None
+    out["mlp_2ranks"]["skew_wait_us"] = res.stat("ddp", "skew_wait_us", 0, **ddp2)
     ddp_rows = res.select("ddp", **ddp2)
     out["allreduce"] = {
         "floats": 535818, "bytes": 535818 * 4,
@@ -241,6 +249,9 @@ def table(out):
     row("MLP samples/s 1 rank / 2 ranks", f"{fmt(d['samples_per_s_1rank'])} / {fmt(d['samples_per_s'])}")
     row("2 ranks / 1 rank", fmt(d["scaling"], "x"))
     row("exposed all-reduce wait us (% of step)", f"{fmt(d['exposed_us'])} ({fmt(d['exposed_pct_of_step'], ' %')})")
+    row("waiting for the other rank's backward us", fmt(d.get("skew_wait_us")))
+    row("2-rank step without communication / 1-rank step", f"{fmt(d.get('compute_only_2ranks_over_1rank'), 'x')}; "
+        f"above 1.05x in {fmt(d.get('launches_compute_only_over_1_05'))} launch(es)")
     a = out["allreduce"]
     row(f"gradient all-reduce alone, {a['bytes']} bytes: MPI_Allreduce us", fmt(a["mpi_allreduce_us"]))
     row("  allReduceSum / bucketed (us)", f"{fmt(a['allreduce_sum_us'])} / {fmt(a['bucketed_us'])}")

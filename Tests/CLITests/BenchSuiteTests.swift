@@ -19,7 +19,7 @@ import TestSupport
         RESULT step threads=1 other_pct=5 steal_pct=0 step_ms=4.4 samples_per_s=29000 train_gflops=82 gemm_seq_ms=3.8 gemm_gflops=90 ratio_pct=89 launch=2 busy=30
         RESULT cnn threads=1 padding=2 batch=64 other_pct=5 steal_pct=0 step_ms=64 samples_per_s=940 layers_gflops=78 layers_gemm_gflops=88 layers_pct=86 step_gflops=56 step_pct=64 launch=2 busy=30
         RESULT ddp ranks=1 bucket_mb=4 agree=1 poll=on other_pct=4 steal_pct=0 samples_per_s=20000 step_ms=6.4 local_step_ms=6 compute_us=6000 launch=2 busy=30
-        RESULT ddp ranks=2 bucket_mb=4 agree=1 poll=on other_pct=4 steal_pct=0 samples_per_s=38000 step_ms=6.7 local_step_ms=6.3 compute_us=6300 exposed_us=500 raw_us=170 det_us=200 bucketed_us=220 exposed_over_raw=2.9 det_over_raw=1.18 launch=2 busy=30
+        RESULT ddp ranks=2 bucket_mb=4 agree=1 poll=on other_pct=4 steal_pct=0 samples_per_s=38000 step_ms=6.7 local_step_ms=6.6 compute_us=6300 exposed_us=500 raw_us=170 det_us=200 bucketed_us=220 exposed_over_raw=2.9 det_over_raw=1.18 launch=2 busy=30
         RESULT trainloop config=fashion-mnist-mlp ranks=1 threads=1 batch=128 steps=200 parameters=535818 samples_per_s=20000 wall_ms=6.4 step_ms=6.3 data_ms=0.1 compute_ms=6 optimizer_ms=0.1 comm_ms=0.01 allreduce_wait_ms=0 other_ms=0.1 data_pct=1.6 comm_pct=0.2 allocs_per_step=0 peak_rss_mb=270 steps_peak_rss_mb=260 peak_rss_mb_rank0=270 train_data_mb=164.5 eval_data_mb=44.9 parameters_x4_mb=8.2 activations_mb=1.5 fixed_mb=100 rss_bound_mb=319 rss_within_bound=1 steps_rss_within_bound=1 launch=2 busy=30
         RESULT trainloop config=fashion-mnist-mlp ranks=2 threads=1 batch=128 steps=200 parameters=535818 samples_per_s=30000 wall_ms=8.5 step_ms=8.4 data_ms=0.1 compute_ms=6 optimizer_ms=0.1 comm_ms=2.2 allreduce_wait_ms=2 other_ms=0.1 data_pct=1.2 comm_pct=25 allocs_per_step=3 peak_rss_mb=190 steps_peak_rss_mb=180 peak_rss_mb_rank0=190 peak_rss_mb_rank1=140 train_data_mb=82.2 eval_data_mb=44.9 parameters_x4_mb=8.2 activations_mb=1.5 fixed_mb=100 rss_bound_mb=236.8 rss_within_bound=1 steps_rss_within_bound=1 launch=2 busy=30
         RESULT allocations config=fashion-mnist-mlp steps=29 allocs_per_step=0 allocs_per_step_mean=0.1 peak_rss_mb=268 launch=1 busy=1
@@ -50,6 +50,9 @@ import TestSupport
         // the 2-rank / 1-rank ratio is taken within each launch (1.9 and 1.5), then the median: 1.7
         #expect(abs((median("train_loop.scaling_2ranks_over_1rank") ?? 0) - 1.7) < 1e-9)
         #expect(abs((median("mlp_2ranks.scaling") ?? 0) - 1.85) < 1e-9)   // 1.8 and 1.9
+        // the step without communication, 2 ranks against 1, within each launch: 4.3 / 4.1 and 6.6 / 6
+        #expect(median("mlp_2ranks.compute_only_2ranks_over_1rank") == 1.074)
+        #expect(((json["mlp_2ranks"] as? [String: Any])?["launches_compute_only_over_1_05"] as? Int) == 1)
         // shares of the step end to step end: 0.45 / 4.5 ms and 2.2 / 8.5 ms
         #expect(abs((median("train_loop.mlp_2ranks.split_pct.comm") ?? 0) - (10 + 25.88) / 2) < 0.01)
         #expect(median("checkpoint.save_fsync_mb_per_s") == 400)
