@@ -188,7 +188,15 @@ final class SharedMemoryReduction {
         let count = upper - lower
         let first = slots[0] + lower
         if slots.count == 2 {
-            return Self.addPair(first, slots[1] + lower, count: count)
+            let second = slots[1] + lower
+            var probe = FiniteProbe()
+            for i in 0..<count {
+                let sum = first[i] + second[i]
+                first[i] = sum
+                second[i] = sum
+                probe.add(sum)
+            }
+            return probe.allFinite
         }
         for other in slots.dropFirst() {   // accumulate in rank 0's slot: ((x₀ + x₁) + x₂) + …
             let source = other + lower
@@ -198,28 +206,6 @@ final class SharedMemoryReduction {
             (other + lower).update(from: first, count: count)
         }
         return FiniteProbe.allFinite(first, count: count)   // the chunk is in this core's cache
-    }
-
-    /// Two ranks: `first[i] + second[i]` into both, sixteen lanes at a time, probing the sums.
-    private static func addPair(_ first: UnsafeMutablePointer<Float>, _ second: UnsafeMutablePointer<Float>, count: Int) -> Bool {
-        var probe = FiniteProbe()
-        var i = 0
-        while i + 16 <= count {
-            let sum = UnsafeRawPointer(first + i).loadUnaligned(as: SIMD16<Float>.self)
-                + UnsafeRawPointer(second + i).loadUnaligned(as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(first + i).storeBytes(of: sum, as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(second + i).storeBytes(of: sum, as: SIMD16<Float>.self)
-            probe.add(sum)
-            i += 16
-        }
-        while i < count {
-            let sum = first[i] + second[i]
-            first[i] = sum
-            second[i] = sum
-            probe.add(sum)
-            i += 1
-        }
-        return probe.allFinite
     }
 
     // MARK: - Small values (the training loop's control flags)
