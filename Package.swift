@@ -19,9 +19,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Heap-allocation counting for the benchmark (interposes malloc; never linked into swiftddp).
         .target(name: "CAllocCount"),
+        // Software prefetch (`__builtin_prefetch`), wrapped by Tensors.
+        .target(name: "CPrefetch"),
 
         // Core libraries
-        .target(name: "Tensors", dependencies: ["CBLAS"]),
+        .target(name: "Tensors", dependencies: ["CBLAS", "CPrefetch"]),
         .target(name: "NN", dependencies: ["Tensors"]),
         .target(name: "Data", dependencies: ["Tensors", "CHDF5", "CZlib"]),
         .target(name: "Comm"),

@@ -109,6 +109,13 @@ public final class TrainingLoader {
         self.imageShape = shape.count == 3 ? (shape[0], shape[1], shape[2]) : (1, shape.first ?? 1, shape.count > 1 ? shape[1] : 1)
     }
 
+    /// How many rows ahead of the copy the gather prefetches, and how much of each row: the
+    /// first 8 cache lines, after which the hardware streams the rest of the row. Chosen by
+    /// measurement (docs/performance.md): 2 to 8 rows ahead all gave the same; whole rows, or
+    /// 1 KiB, were slower.
+    static let prefetchDistance = 8
+    static let prefetchBytes = 512
+
     /// The batch at `step` (0-based, within the epoch) of `epoch` (0-based).
     public func batch(epoch: Int, step: Int) -> Batch {
         precondition(step >= 0 && step < stepsPerEpoch, "TrainingLoader: step \(step) outside 0..<\(stepsPerEpoch)")
@@ -124,7 +131,14 @@ public final class TrainingLoader {
         var row = 0
         for (j, (_, shard)) in shards.enumerated() {
             let source = shard.features.pointer
-            for i in orders[j][(step * parts[j])..<((step + 1) * parts[j])] {
+            let rows = orders[j][(step * parts[j])..<((step + 1) * parts[j])]
+            // the first lines of the rows a few rows ahead of the copy: the rows are random, so the
+            // hardware cannot guess them, but once a row's first lines arrive it streams the rest
+            for i in rows.prefix(Self.prefetchDistance) { prefetch(source + i * rowLength, bytes: Self.prefetchBytes) }
+            for (position, i) in zip(rows.indices, rows) {
+                if position + Self.prefetchDistance < rows.endIndex {
+                    prefetch(source + rows[position + Self.prefetchDistance] * rowLength, bytes: Self.prefetchBytes)
+                }
                 if augmentation.isIdentity {
                     (features.pointer + row * rowLength).update(from: source + i * rowLength, count: rowLength)
                 } else {
