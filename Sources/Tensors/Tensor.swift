@@ -32,7 +32,8 @@ public final class TensorStorage: @unchecked Sendable {
     /// cheap, and the optimizer's pass over the parameters, their gradients and its state (each
     /// 2.1 MB for the default MLP) 15–20 % faster inside a training step (docs/performance.md).
     /// Best effort: where the kernel refuses, nothing else changes. The tail past the last whole
-    /// huge page, and the memory the alignment skips, are never touched, so they cost no memory.
+    /// huge page stays on small pages, and the alignment costs address space, not memory: the
+    /// bytes it skips are never touched.
     private static func allocate(count: Int) -> UnsafeMutableBufferPointer<Float> {
         let bytes = count * MemoryLayout<Float>.stride
         guard bytes >= hugePageBytes else { return .allocate(capacity: count) }
