@@ -111,7 +111,7 @@ public final class TrainingLoader {
 
     /// How many rows ahead of the copy the gather prefetches, and how much of each row: the
     /// first 8 cache lines, after which the hardware streams the rest of the row. Chosen by
-    /// measurement (docs/performance.md): 2 to 8 rows ahead all gave the same; whole rows, or
+    /// measurement (docs/performance.md): 2 and 8 rows ahead gave the same, 4 a little less; whole rows, or
     /// 1 KiB, were slower.
     static let prefetchDistance = 8
     static let prefetchBytes = 512
