@@ -21,11 +21,12 @@ let package = Package(
         .target(name: "CAllocCount"),
         // Software prefetch (`__builtin_prefetch`), wrapped by Tensors.
         .target(name: "CPrefetch"),
+        .target(name: "CByteRows"),
 
         // Core libraries
         .target(name: "Tensors", dependencies: ["CBLAS", "CPrefetch"]),
         .target(name: "NN", dependencies: ["Tensors"]),
-        .target(name: "Data", dependencies: ["Tensors", "CHDF5", "CZlib"]),
+        .target(name: "Data", dependencies: ["Tensors", "CHDF5", "CZlib", "CByteRows"]),
         .target(name: "Comm"),
         .target(name: "CommMPI", dependencies: ["Comm", "CMPI"]),
         .target(name: "Metrics"),

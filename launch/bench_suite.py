@@ -166,7 +166,7 @@ def build(rows, meta):
                                                              ("trainloop", "samples_per_s", dict(config="fashion-mnist-mlp", ranks=1.0))), 3)
     out["train_loop"] = loops
 
-    out["loader"] = {k: res.stat("loader", k, 1) for k in
+    out["loader"] = {k: res.stat("loader", k, 4 if k == "load_s" else 1) for k in
                      ["load_s", "load_file_mb_per_s", "load_memory_mb_per_s", "load_samples_per_s", "batch_us", "batch_samples_per_s"]}
     ld = res.select("loader")
     if ld:
@@ -276,8 +276,8 @@ def table(out):
     row("MLP real loop: 2 ranks / 1 rank", fmt(out["train_loop"]["scaling_2ranks_over_1rank"], "x"))
     ld = out["loader"]
     if "samples" in ld:
-        lines.append(f"shard loading ({ld['shards']} shards, {ld['samples']} samples, {ld['file_mb']:.1f} MB of files, {ld['memory_mb']:.1f} MB float32)")
-        row("load: MB/s of file / MB/s float32 / samples/s",
+        lines.append(f"shard loading ({ld['shards']} shards, {ld['samples']} samples, {ld['file_mb']:.1f} MB of files, {ld['memory_mb']:.1f} MB in memory)")
+        row("load: MB/s of file / MB/s in memory / samples/s",
             f"{fmt(ld['load_file_mb_per_s'])} / {fmt(ld['load_memory_mb_per_s'])} / {fmt(ld['load_samples_per_s'])}")
         row(f"batch of {ld['batch']}: us / samples/s", f"{fmt(ld['batch_us'])} / {fmt(ld['batch_samples_per_s'])}")
     ck = out.get("checkpoint")

@@ -2,7 +2,7 @@
 import Foundation
 import Tensors
 
-/// The samples of one shard file: features as an (N, D) float tensor, already normalized, and
+/// The samples of one shard file: features as (N, D) rows, normalized (`FeatureRows`), and
 /// either class labels (classification) or float targets (regression).
 ///
 /// ```swift
@@ -16,8 +16,9 @@ import Tensors
 public struct DatasetShard: Sendable {
     /// The file the samples came from (empty for shards built in memory).
     public let path: String
-    /// (N, D) float32, with the file's `scale` (and `mean`, `std` if present) already applied.
-    public let features: Tensor
+    /// (N, D), with the file's `scale` (and `mean`, `std` if present) applied: float32 rows, or
+    /// the stored uint8 rows of a shard loaded `keepingBytes`, normalized as they are read.
+    public let features: FeatureRows
     /// Class ids (classification) or float targets (regression).
     public let task: DatasetTask
     /// N class ids, each in 0..<numClasses; empty for regression.
@@ -49,8 +50,14 @@ public struct DatasetShard: Sendable {
         path: String = "", features: Tensor, labels: [Int32], numClasses: Int,
         featureShape: [Int]? = nil, classNames: [String] = [], zeroValue: Float = 0
     ) {
-        precondition(features.shape.count == 2 && features.rowCount == labels.count,
-                     "DatasetShard: features \(features.shape) for \(labels.count) labels")
+        precondition(features.shape.count == 2, "DatasetShard: features must be (N, D), got \(features.shape)")
+        self.init(path: path, rows: FeatureRows(features), labels: labels, numClasses: numClasses,
+                  featureShape: featureShape, classNames: classNames, zeroValue: zeroValue)
+    }
+
+    /// A classification shard over `rows` (float or byte rows).
+    init(path: String, rows features: FeatureRows, labels: [Int32], numClasses: Int, featureShape: [Int]?, classNames: [String], zeroValue: Float) {
+        precondition(features.rowCount == labels.count, "DatasetShard: features \(features.shape) for \(labels.count) labels")
         let sampleShape = featureShape ?? [features.rowLength]
         precondition(sampleShape.reduce(1, *) == features.rowLength,
                      "DatasetShard: feature shape \(sampleShape) for rows of \(features.rowLength)")
@@ -71,8 +78,13 @@ public struct DatasetShard: Sendable {
     ///
     /// - Precondition: `features` is (N, D) and `targets` (N, K) with K ≥ 1; `featureShape`'s product is D.
     public init(path: String = "", features: Tensor, targets: Tensor, featureShape: [Int]? = nil, zeroValue: Float = 0) {
-        precondition(features.shape.count == 2 && targets.shape.count == 2 && features.rowCount == targets.rowCount
-                     && targets.rowLength >= 1,
+        precondition(features.shape.count == 2, "DatasetShard: features must be (N, D), got \(features.shape)")
+        self.init(path: path, rows: FeatureRows(features), targets: targets, featureShape: featureShape, zeroValue: zeroValue)
+    }
+
+    /// A regression shard over `rows` (float or byte rows).
+    init(path: String, rows features: FeatureRows, targets: Tensor, featureShape: [Int]?, zeroValue: Float) {
+        precondition(targets.shape.count == 2 && features.rowCount == targets.rowCount && targets.rowLength >= 1,
                      "DatasetShard: features \(features.shape) for targets \(targets.shape)")
         let sampleShape = featureShape ?? [features.rowLength]
         precondition(sampleShape.reduce(1, *) == features.rowLength,
@@ -103,11 +115,14 @@ public struct DatasetShard: Sendable {
     ///   - featuresKey: the features dataset, (N, D…) with at least 2 dimensions.
     ///   - labelsKey: the labels dataset, (N) or (N, 1); for regression (N) or (N, K).
     ///   - rows: the rows to load, or `nil` for all of them.
+    ///   - keepingBytes: keep uint8 features as stored, 1 byte per value instead of 4, and
+    ///     normalize rows as they are read (`FeatureRows`; the same floats). Features of other
+    ///     types are converted to float32 either way. Training shards load this way.
     /// - Throws: `DatasetError` naming the file and key for every problem found, `HDF5Error` if the
     ///   HDF5 library fails while reading.
     public static func load(
         path: String, featuresKey: String = DatasetFormat.featuresKey, labelsKey: String = DatasetFormat.labelsKey,
-        rows: Range<Int>? = nil
+        rows: Range<Int>? = nil, keepingBytes: Bool = false
     ) throws -> DatasetShard {
         let file: HDF5File
         do {
@@ -154,8 +169,9 @@ public struct DatasetShard: Sendable {
         let (multiplier, offset) = try readNormalization(file, featuresName, rowLength: rowLength)
         if task == .regression {
             let targets = try readTargets(file, labelsName, key: labelsKey, shape: labelDims, rows: selected)
-            let features = try readFeatures(file, featuresName, rows: selected, rowLength: rowLength, multiplier, offset)
-            return DatasetShard(path: path, features: features, targets: targets, featureShape: featureShape, zeroValue: offset.first ?? 0)
+            let features = try readFeatures(file, featuresName, rows: selected, rowLength: rowLength, multiplier, offset,
+                                            asBytes: keepingBytes && featureType == .uint8)
+            return DatasetShard(path: path, rows: features, targets: targets, featureShape: featureShape, zeroValue: offset.first ?? 0)
         }
         let labels = try readLabels(file, labelsName, key: labelsKey, type: labelType, rows: selected)
         let numClasses = try classCount(file, labels, key: labelsKey, type: labelType)
@@ -164,16 +180,24 @@ public struct DatasetShard: Sendable {
                                                label: Int(labels[bad]), numClasses: numClasses)
         }
         let classNames = try readClassNames(file, numClasses: numClasses)
-        let features = try readFeatures(file, featuresName, rows: selected, rowLength: rowLength, multiplier, offset)
-        return DatasetShard(path: path, features: features, labels: labels, numClasses: numClasses,
+        let features = try readFeatures(file, featuresName, rows: selected, rowLength: rowLength, multiplier, offset,
+                                        asBytes: keepingBytes && featureType == .uint8)
+        return DatasetShard(path: path, rows: features, labels: labels, numClasses: numClasses,
                             featureShape: featureShape, classNames: classNames, zeroValue: offset.first ?? 0)
     }
 
     /// HDF5 converts the features to float32 straight into the tensor, then one normalizing pass
     /// applies `x ← x · multiplier + offset` (one pair for every feature, or one per feature).
+    /// `asBytes` (uint8 features only): the bytes as stored instead, normalized when read
+    /// (`ByteRows.convert`, the same arithmetic as here).
     private static func readFeatures(
-        _ file: HDF5File, _ name: String, rows: Range<Int>, rowLength: Int, _ multiplier: [Float], _ offset: [Float]
-    ) throws -> Tensor {
+        _ file: HDF5File, _ name: String, rows: Range<Int>, rowLength: Int, _ multiplier: [Float], _ offset: [Float], asBytes: Bool
+    ) throws -> FeatureRows {
+        if asBytes {
+            let bytes = ByteRows(rowCount: rows.count, rowLength: rowLength, multiplier: multiplier, offset: offset)
+            try file.readByteRows(name, rows: rows, into: UnsafeMutableBufferPointer(start: bytes.pointer, count: rows.count * rowLength))
+            return FeatureRows(bytes: bytes)
+        }
         let features = Tensor(zeros: [rows.count, rowLength])
         try file.readFloatRows(name, rows: rows, into: features.buffer)
         let x = features.pointer
@@ -188,7 +212,7 @@ public struct DatasetShard: Sendable {
         } else if multiplier[0] != 1 {
             Tensors.scale(count: features.count, alpha: multiplier[0], x: x)
         }
-        return features
+        return FeatureRows(features)
     }
 
     /// The `task` attribute: classification when absent.

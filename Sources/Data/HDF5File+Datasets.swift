@@ -138,6 +138,17 @@ extension HDF5File {
         }
     }
 
+    /// Reads `rows` (or every row when `nil`) of an integer dataset as bytes into `buffer` (HDF5
+    /// clips values outside 0...255; callers read uint8 datasets only).
+    ///
+    /// - Precondition: `buffer.count` equals the number of elements read.
+    public func readByteRows(_ name: String, rows: Range<Int>?, into buffer: UnsafeMutableBufferPointer<UInt8>) throws {
+        try withDataset(name) { dataset, space, shape in
+            try read(dataset, space, shape, name, rows: rows, type: chdf5_native_uint8(), expected: "uint8",
+                     integerOnly: true, into: UnsafeMutableRawPointer(buffer.baseAddress), capacity: buffer.count)
+        }
+    }
+
     /// Opens dataset `name` with its dataspace and shape for the duration of `body`.
     func withDataset<Result>(_ name: String, _ body: (hid_t, hid_t, [Int]) throws -> Result) throws -> Result {
         guard exists(name) else { throw HDF5Error.missingObject(file: path, name: name) }

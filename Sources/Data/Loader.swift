@@ -58,6 +58,8 @@ public final class TrainingLoader {
     private let imageShape: (channels: Int, height: Int, width: Int)
     private var buffer = Workspace()
     private var targetBuffer = Workspace()
+    /// One normalized row of a byte shard, for the augmentation to read.
+    private let scratchRow: UnsafeMutablePointer<Float>
 
     /// Plans batches of `batchSize` rows over `shards`.
     ///
@@ -107,7 +109,11 @@ public final class TrainingLoader {
         self.augmentation = augmentation
         self.origins = origins
         self.imageShape = shape.count == 3 ? (shape[0], shape[1], shape[2]) : (1, shape.first ?? 1, shape.count > 1 ? shape[1] : 1)
+        self.scratchRow = .allocate(capacity: max(rowLength, 1))
+        scratchRow.initialize(repeating: 0, count: max(rowLength, 1))
     }
+
+    deinit { scratchRow.deallocate() }
 
     /// How many rows ahead of the copy the gather prefetches, and how much of each row: the
     /// first 8 cache lines, after which the hardware streams the rest of the row. Chosen by
@@ -130,19 +136,27 @@ public final class TrainingLoader {
         labels.reserveCapacity(targets == nil ? batchSize : 0)
         var row = 0
         for (j, (_, shard)) in shards.enumerated() {
-            let source = shard.features.pointer
+            let source = shard.features
             let rows = orders[j][(step * parts[j])..<((step + 1) * parts[j])]
             // the first lines of the rows a few rows ahead of the copy: the rows are random, so the
             // hardware cannot guess them, but once a row's first lines arrive it streams the rest
-            for i in rows.prefix(Self.prefetchDistance) { prefetch(source + i * rowLength, bytes: Self.prefetchBytes) }
+            for i in rows.prefix(Self.prefetchDistance) { prefetch(source.address(ofRow: i), bytes: Self.prefetchBytes) }
             for (position, i) in zip(rows.indices, rows) {
                 if position + Self.prefetchDistance < rows.endIndex {
-                    prefetch(source + rows[position + Self.prefetchDistance] * rowLength, bytes: Self.prefetchBytes)
+                    prefetch(source.address(ofRow: rows[position + Self.prefetchDistance]), bytes: Self.prefetchBytes)
                 }
                 if augmentation.isIdentity {
-                    (features.pointer + row * rowLength).update(from: source + i * rowLength, count: rowLength)
+                    source.copyRow(i, to: features.pointer + row * rowLength)
                 } else {
-                    augmentation.apply(choices[j][i], image: source + i * rowLength, shape: imageShape, fill: shard.zeroValue,
+                    // byte rows are normalized into a scratch row first: the same floats as a float shard's row
+                    let image: UnsafePointer<Float>
+                    if let floats = source.tensor {
+                        image = UnsafePointer(floats.pointer + i * rowLength)
+                    } else {
+                        source.copyRow(i, to: scratchRow)
+                        image = UnsafePointer(scratchRow)
+                    }
+                    augmentation.apply(choices[j][i], image: image, shape: imageShape, fill: shard.zeroValue,
                                        into: features.pointer + row * rowLength)
                 }
                 if let targets, let values = shard.targets {

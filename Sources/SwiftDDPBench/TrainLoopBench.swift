@@ -75,7 +75,13 @@ enum TrainLoopBench {
         let evaluationRows = rank == 0 ? try [directory.validation, directory.test].compactMap { $0 }.reduce(0) { $0 + (try shape($1)[0]) } : 0
         let model = try Sequential(config.layers.map { $0.makeLayer() }, inputShape: config.inputShape ?? [rowLength])
         let parameterBytes = Double(model.parameterCount * MemoryLayout<Float>.stride)
-        let trainBytes = Double(trainRows * rowLength * MemoryLayout<Float>.stride)
+        // the Trainer keeps uint8 training features as bytes (FeatureRows), other types as float32
+        let storedType = try { () throws -> HDF5File.ElementType in
+            let file = try HDF5File.open(path: directory.trainShards[0])
+            defer { try? file.close() }
+            return try file.datasetInfo("/" + config.featuresKey).elementType
+        }()
+        let trainBytes = Double(trainRows * rowLength * (storedType == .uint8 ? 1 : MemoryLayout<Float>.stride))
         let evaluationBytes = Double(evaluationRows * rowLength * MemoryLayout<Float>.stride)
         // the training step's buffers stay allocated while validation and test run at eval_batch_size
         let trainingActivationBytes = activations(model, batch: config.batchSize)

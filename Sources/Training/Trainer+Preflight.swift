@@ -80,7 +80,8 @@ extension Trainer {
             }
             try checkHostHas(assignment.parts.map(\.path), in: directory)
             for part in assignment.parts {
-                if let shard = checkedShard(part.path, rows: part.rows, problems: &problems) {
+                // training rows stay as the file stores them when it stores bytes (FeatureRows)
+                if let shard = checkedShard(part.path, rows: part.rows, keepingBytes: true, problems: &problems) {
                     shards.append((part.shuffleKey, shard))
                     origins.append((file: part.fileIndex, firstRow: part.rows?.lowerBound ?? 0))
                 }
@@ -94,7 +95,7 @@ extension Trainer {
                 evaluation.append(nil)
                 continue
             }
-            evaluation.append(checkedShard(path, rows: nil, problems: &problems))
+            evaluation.append(checkedShard(path, rows: nil, keepingBytes: false, problems: &problems))
         }
         if let reference = shards.first?.shard {
             for other in shards.dropFirst().map(\.shard) + evaluation.compactMap({ $0 }) where schema(other) != schema(reference) {
@@ -114,12 +115,14 @@ extension Trainer {
     }
 
     /// Loads one file (or rows of it) and checks that its features are finite.
-    private func checkedShard(_ path: String, rows: Range<Int>?, problems: inout [String]) -> DatasetShard? {
+    private func checkedShard(_ path: String, rows: Range<Int>?, keepingBytes: Bool, problems: inout [String]) -> DatasetShard? {
         do {
-            let shard = try DatasetShard.load(path: path, featuresKey: config.featuresKey, labelsKey: config.labelsKey, rows: rows)
-            if !allFinite(shard.features.buffer), let index = shard.features.buffer.firstIndex(where: { !$0.isFinite }) {
-                let row = (rows?.lowerBound ?? 0) + index / max(shard.features.rowLength, 1)
-                problems.append("\(path): \(config.featuresKey) row \(row) holds \(shard.features.buffer[index]) "
+            let shard = try DatasetShard.load(path: path, featuresKey: config.featuresKey, labelsKey: config.labelsKey, rows: rows,
+                                              keepingBytes: keepingBytes)
+            let finite = shard.features.tensor.map { allFinite($0.buffer) } ?? false   // byte rows: look row by row below
+            if !finite, let (index, value) = shard.features.firstNonFinite() {
+                let row = (rows?.lowerBound ?? 0) + index
+                problems.append("\(path): \(config.featuresKey) row \(row) holds \(value) "
                     + "(features must be finite; clean the data or drop the row)")
                 return nil
             }

@@ -126,7 +126,7 @@ import Testing
         }
         #expect(seen.sorted() == [0, 1, 2, 3])
 
-        let classes = DatasetShard(features: shard.features, labels: [0, 1, 0, 1], numClasses: 2)
+        let classes = DatasetShard(features: shard.features.tensor!, labels: [0, 1, 0, 1], numClasses: 2)
         let error = #expect(throws: LoaderError.self) {
             try TrainingLoader(shards: [(index: 0, shard: shard), (index: 1, shard: classes)], batchSize: 2, seed: 3)
         }
