@@ -1,7 +1,6 @@
 // A shard's features in memory: float32 rows, or the uint8 rows a file stores with the
 // normalization applied as rows are read (a quarter of the memory, and of the bytes a batch reads).
 import CByteRows
-import Foundation
 import Tensors
 
 /// The (N, D) features of a shard, normalized as `DatasetShard.load` defines: float32 rows, or,
@@ -36,8 +35,7 @@ public struct FeatureRows: @unchecked Sendable {
         bytes = nil
     }
 
-    /// Byte rows with their normalization: `multiplier` and `offset` hold one value, or one per
-    /// feature (D).
+    /// Byte rows (they carry their normalization).
     init(bytes: ByteRows) {
         rowCount = bytes.rowCount
         rowLength = bytes.rowLength
@@ -95,17 +93,16 @@ public struct FeatureRows: @unchecked Sendable {
 
     /// The first value that is NaN or ±∞, as (row, value); nil when all are finite.
     public func firstNonFinite() -> (row: Int, value: Float)? {
-        var values = [Float](repeating: 0, count: rowLength)
-        return values.withUnsafeMutableBufferPointer { buffer -> (row: Int, value: Float)? in
-            let row = buffer.baseAddress!
+        if let floats {
+            let x = floats.pointer
+            guard let bad = (0..<count).first(where: { !x[$0].isFinite }) else { return nil }
+            return (bad / rowLength, x[bad])
+        }
+        var row = [Float](repeating: 0, count: rowLength)
+        return row.withUnsafeMutableBufferPointer { buffer -> (row: Int, value: Float)? in
             for index in 0..<rowCount {
-                if let floats {
-                    let values = floats.pointer + index * rowLength
-                    if let bad = (0..<rowLength).first(where: { !values[$0].isFinite }) { return (index, values[bad]) }
-                } else {
-                    copyRow(index, to: row)
-                    if let bad = buffer.first(where: { !$0.isFinite }) { return (index, bad) }
-                }
+                copyRow(index, to: buffer.baseAddress!)
+                if let bad = buffer.first(where: { !$0.isFinite }) { return (index, bad) }
             }
             return nil
         }
@@ -120,8 +117,8 @@ final class ByteRows: @unchecked Sendable {
     private let multiplier: [Float]
     private let offset: [Float]
 
-    /// Allocates `rowCount` × `rowLength` bytes (2 MiB-aligned and advised for huge pages when
-    /// that large, as `TensorStorage` does) for the caller to fill.
+    /// Allocates `rowCount` × `rowLength` bytes, placed as `TensorStorage` places its buffers
+    /// (`allocateBytes`), for the caller to fill.
     init(rowCount: Int, rowLength: Int, multiplier: [Float], offset: [Float]) {
         precondition(multiplier.count == offset.count && (multiplier.count == 1 || multiplier.count == rowLength),
                      "ByteRows: \(multiplier.count) multipliers and \(offset.count) offsets for rows of \(rowLength)")
@@ -130,10 +127,7 @@ final class ByteRows: @unchecked Sendable {
         self.multiplier = multiplier
         self.offset = offset
         let bytes = max(rowCount * rowLength, 1)
-        let huge = TensorStorage.hugePageBytes
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: bytes >= huge ? huge : 64)
-        if bytes >= huge { _ = madvise(raw, bytes & ~(huge - 1), MADV_HUGEPAGE) }
-        pointer = raw.bindMemory(to: UInt8.self, capacity: bytes)
+        pointer = TensorStorage.allocateBytes(bytes).bindMemory(to: UInt8.self, capacity: bytes)
     }
 
     deinit { pointer.deallocate() }

@@ -35,11 +35,18 @@ public final class TensorStorage: @unchecked Sendable {
     /// huge page stays on small pages, and the alignment costs address space, not memory: the
     /// bytes it skips are never touched.
     private static func allocate(count: Int) -> UnsafeMutableBufferPointer<Float> {
-        let bytes = count * MemoryLayout<Float>.stride
-        guard bytes >= hugePageBytes else { return .allocate(capacity: count) }
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: hugePageBytes)
-        _ = madvise(raw, bytes & ~(hugePageBytes - 1), MADV_HUGEPAGE)
+        let raw = allocateBytes(count * MemoryLayout<Float>.stride)
         return UnsafeMutableBufferPointer(start: raw.bindMemory(to: Float.self, capacity: count), count: count)
+    }
+
+    /// `byteCount` uninitialized bytes placed as `allocate(count:)` places a buffer (a 2 MiB
+    /// boundary and huge pages advised from 2 MiB up); for other element types, such as a shard's
+    /// uint8 rows. Free them with `deallocate()`.
+    public static func allocateBytes(_ byteCount: Int) -> UnsafeMutableRawPointer {
+        guard byteCount >= hugePageBytes else { return .allocate(byteCount: max(byteCount, 1), alignment: 16) }
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: hugePageBytes)
+        _ = madvise(raw, byteCount & ~(hugePageBytes - 1), MADV_HUGEPAGE)
+        return raw
     }
 
     /// Uses memory that `owner` allocated and keeps valid (a communicator's shared-memory
