@@ -1,7 +1,8 @@
 // Issue 8: shard loading throughput, as training does it: each training shard of a dataset
 // directory read whole with `DatasetShard.load` as the trainer loads them (uint8 features kept as
-// bytes, others converted to float32 and normalized), then batches drawn by `TrainingLoader` (shuffle of a new epoch, row copies into
-// the batch buffer) at the config's batch size and augmentation.
+// bytes, others converted to float32 and normalized), then batches drawn by `TrainingLoader`
+// (shuffle of a new epoch, rows normalized into the batch buffer) at the config's batch size and
+// augmentation.
 import Comm
 import Data
 import Foundation
