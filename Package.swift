@@ -21,6 +21,7 @@ let package = Package(
         .target(name: "CAllocCount"),
         // Software prefetch (`__builtin_prefetch`), wrapped by Tensors.
         .target(name: "CPrefetch"),
+        // uint8 feature rows normalized into floats, built for AVX-512/AVX2/baseline (target_clones), wrapped by Data.
         .target(name: "CByteRows"),
 
         // Core libraries
