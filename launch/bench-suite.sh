@@ -4,7 +4,7 @@
 # ratios within a launch. launch/bench_suite.py then prints the table (with issue 8's done-when checks)
 # and writes the JSON file; docs/performance.md ("The benchmark suite (issue 8)") explains every key.
 #
-#   launch/bench.sh suite                      # about 4-5 minutes on the 2-core VM with the defaults (up to 9 when other work keeps the quiet-waits waiting)
+#   launch/bench.sh suite                      # about 4-6 minutes on the 2-core VM with the defaults (up to 9 when other work keeps the quiet-waits waiting)
 #   LAUNCHES=5 JSON=bench.json launch/bench.sh suite
 # Environment (besides bench.sh's SCRATCH, SKIP_BUILD, OUT, MPIRUN_ARGS, QUIET_BUSY): LAUNCHES (default 3),
 # QUIET_WAIT (default 5 s here), JSON (default bench.json), DATA (default datasets/fashion-mnist),
@@ -20,7 +20,7 @@ cnn_loop_steps=${CNN_LOOP_STEPS:-60}
 mpi=(mpirun ${MPIRUN_ARGS:-})
 mlp=launch/configs/fashion-mnist-mlp.yaml
 cnn=launch/configs/fashion-mnist-cnn.yaml
-echo "bench.sh suite: $launches launches x 9 pieces, then allocations once per config; raw output in $out"
+echo "bench.sh suite: $launches launches x 10 pieces, then allocations once per config; raw output in $out"
 start=$(date +%s)
 for launch in $(seq 1 "$launches"); do
     piece "$launch" step "$bin" step --threads 1 --steps 50 --reps 5 --warmup 30
@@ -30,6 +30,7 @@ for launch in $(seq 1 "$launches"); do
     piece "$launch" loop-mlp1 "${mpi[@]}" -np 1 "$bin" train-loop --config "$mlp" --data "$data" --steps "$loop_steps" --skip 20
     piece "$launch" loop-mlp2 "${mpi[@]}" -np 2 "$bin" train-loop --config "$mlp" --data "$data" --steps "$loop_steps" --skip 20
     piece "$launch" loop-cnn1 "${mpi[@]}" -np 1 "$bin" train-loop --config "$cnn" --data "$data" --steps "$cnn_loop_steps" --skip 10
+    piece "$launch" loop-cnn2 "${mpi[@]}" -np 2 "$bin" train-loop --config "$cnn" --data "$data" --steps "$cnn_loop_steps" --skip 10
     piece "$launch" loader "$bin" loader --data "$data" --batch 128 --reps 3
     piece "$launch" checkpoint "$bin" checkpoint --parameters "${CHECKPOINT_PARAMETERS:-10000000}" --reps 2
     echo "  launch $launch/$launches done ($(( $(date +%s) - start )) s)"

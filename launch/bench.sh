@@ -11,7 +11,7 @@
 #                                    # OpenBLAS threads (CNN_THREADS, default "1 2"), padding 0 and CNN_PADDING
 #                                    # (default 2); about 4 minutes on a quiet machine
 #   launch/bench.sh suite            # issue 8: the whole benchmark suite in one run, a table and bench.json
-#                                    # (launch/bench-suite.sh; LAUNCHES default 3; about 4-5 minutes, up to 9 on a busy machine)
+#                                    # (launch/bench-suite.sh; LAUNCHES default 3; about 4-6 minutes, up to 10 on a busy machine)
 # Environment: LAUNCHES (default 7), STEPS per repetition (50), REPS per launch (7), WARMUP (30),
 # BUCKET_MB (4, the trainer's default), EXTRA_BUCKET_MB (also run 2 ranks with this bucket size, e.g.
 # 0.5, to see whether several buckets overlap better; adds about 40 s), SCRATCH (build directory, default .build-bench),

@@ -136,7 +136,7 @@ def build(rows, meta):
         flops_per_sample["fashion-mnist-cnn"] = statistics.median(f["step_gflops"] * 1e9 / f["samples_per_s"] for f in c if "step_gflops" in f)
     loops = {}
     for name, config, ranks in [("mlp_1rank", "fashion-mnist-mlp", 1.0), ("mlp_2ranks", "fashion-mnist-mlp", 2.0),
-                                ("cnn_1rank", "fashion-mnist-cnn", 1.0)]:
+                                ("cnn_1rank", "fashion-mnist-cnn", 1.0), ("cnn_2ranks", "fashion-mnist-cnn", 2.0)]:
         m = dict(config=config, ranks=ranks)
         sel = res.select("trainloop", **m)
         if not sel:
@@ -164,6 +164,9 @@ def build(rows, meta):
         loops[name] = entry
     loops["scaling_2ranks_over_1rank"] = stat(res.per_launch(("trainloop", "samples_per_s", dict(config="fashion-mnist-mlp", ranks=2.0)),
                                                              ("trainloop", "samples_per_s", dict(config="fashion-mnist-mlp", ranks=1.0))), 3)
+    # the CNN's scaling is reported, not judged: issue 8's 1.85x is the MLP's
+    loops["cnn_scaling_2ranks_over_1rank"] = stat(res.per_launch(("trainloop", "samples_per_s", dict(config="fashion-mnist-cnn", ranks=2.0)),
+                                                                 ("trainloop", "samples_per_s", dict(config="fashion-mnist-cnn", ranks=1.0))), 3)
     out["train_loop"] = loops
 
     out["loader"] = {k: res.stat("loader", k, 4 if k == "load_s" else 1) for k in
@@ -200,7 +203,7 @@ def build(rows, meta):
     check("3a'", "MLP 2 ranks / 1 rank, samples/s, ddp piece (in-memory batches)", v, ">= 1.85", v is not None and v >= 1.85, "x")
     v = median_of(loops.get("mlp_2ranks", {}).get("split_pct", {}).get("comm"))
     check("3b", "MLP 2 ranks: exposed communication / step, real training loop", v, "<= 5", v is not None and v <= 5, "%")
-    for name in ["mlp_1rank", "mlp_2ranks", "cnn_1rank"]:
+    for name in ["mlp_1rank", "mlp_2ranks", "cnn_1rank", "cnn_2ranks"]:
         v = median_of(loops.get(name, {}).get("split_pct", {}).get("data"))
         check("4a", f"data loading / step, real training loop, {name}", v, "<= 2", v is not None and v <= 2, "%")
     allocs = {f"allocations mode {k}": v["median"] for k, v in out["allocations_per_step"].items()}
@@ -208,7 +211,7 @@ def build(rows, meta):
     worst = max((v for v in allocs.values() if v is not None), default=None)
     check("4b", "heap allocations per steady-state step (worst of " + ", ".join(f"{k} {v:g}" for k, v in allocs.items()) + ")",
           worst, "== 0", worst == 0)
-    for name in ["mlp_1rank", "mlp_2ranks", "cnn_1rank"]:
+    for name in ["mlp_1rank", "mlp_2ranks", "cnn_1rank", "cnn_2ranks"]:
         mem = loops.get(name, {}).get("memory_mb")
         if mem:
             v = median_of(mem["peak_rss_max_over_ranks"])
@@ -274,6 +277,7 @@ def table(out):
         row("  bound (rank 0) = data + 4x params + activations + 100",
             f"{fmt(mem['bound_rank0'])} = {t['training_data']:.1f} + {t['val_test_data']:.1f} (val/test) + {t['parameters_x4']:.1f} + {t['activations']:.1f} + {t['fixed']:g}")
     row("MLP real loop: 2 ranks / 1 rank", fmt(out["train_loop"]["scaling_2ranks_over_1rank"], "x"))
+    row("CNN real loop: 2 ranks / 1 rank", fmt(out["train_loop"].get("cnn_scaling_2ranks_over_1rank"), "x"))
     ld = out["loader"]
     if "samples" in ld:
         lines.append(f"shard loading ({ld['shards']} shards, {ld['samples']} samples, {ld['file_mb']:.1f} MB of files, {ld['memory_mb']:.1f} MB in memory)")

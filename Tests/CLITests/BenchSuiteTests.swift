@@ -6,7 +6,8 @@ import Testing
 import TestSupport
 
 @Suite struct BenchSuiteTests {
-    /// Two launches; launch 2 is the slow one (the 2-rank loop at 1.5× instead of 1.9×).
+    /// Two launches; launch 2 is the slow one (the 2-rank loop at 1.5× instead of 1.9×). The CNN loop
+    /// (launch 1 only for `step`'s FLOP count, both for the loops) scales 1.979× and 1.8×.
     private let results = """
         RESULT step threads=1 other_pct=5 steal_pct=0 step_ms=4 samples_per_s=32000 train_gflops=90 gemm_seq_ms=3.6 gemm_gflops=96 ratio_pct=93 launch=1 busy=3
         RESULT cnn threads=1 padding=2 batch=64 other_pct=5 steal_pct=0 step_ms=60 samples_per_s=1000 layers_gflops=80 layers_gemm_gflops=90 layers_pct=88 step_gflops=60 step_pct=66 launch=1 busy=3
@@ -14,6 +15,8 @@ import TestSupport
         RESULT ddp ranks=2 bucket_mb=4 agree=1 poll=on other_pct=4 steal_pct=0 samples_per_s=54000 step_ms=4.7 local_step_ms=4.3 compute_us=4300 exposed_us=300 raw_us=150 det_us=180 bucketed_us=200 exposed_over_raw=2 det_over_raw=1.2 launch=1 busy=2
         RESULT trainloop config=fashion-mnist-mlp ranks=1 threads=1 batch=128 steps=200 parameters=535818 samples_per_s=30000 wall_ms=4 step_ms=3.95 data_ms=0.1 compute_ms=3.7 optimizer_ms=0.1 comm_ms=0.01 allreduce_wait_ms=0 other_ms=0.05 data_pct=2.5 comm_pct=0.25 allocs_per_step=0 peak_rss_mb=270 steps_peak_rss_mb=260 peak_rss_mb_rank0=270 train_data_mb=164.5 eval_data_mb=44.9 parameters_x4_mb=8.2 activations_mb=1.5 fixed_mb=100 rss_bound_mb=319 rss_within_bound=1 steps_rss_within_bound=1 launch=1 busy=1
         RESULT trainloop config=fashion-mnist-mlp ranks=2 threads=1 batch=128 steps=200 parameters=535818 samples_per_s=57000 wall_ms=4.5 step_ms=4.45 data_ms=0.1 compute_ms=3.8 optimizer_ms=0.1 comm_ms=0.45 allreduce_wait_ms=0.4 other_ms=0.05 data_pct=2.2 comm_pct=10 allocs_per_step=3 peak_rss_mb=190 steps_peak_rss_mb=180 peak_rss_mb_rank0=190 peak_rss_mb_rank1=140 train_data_mb=82.2 eval_data_mb=44.9 parameters_x4_mb=8.2 activations_mb=1.5 fixed_mb=100 rss_bound_mb=236.8 rss_within_bound=1 steps_rss_within_bound=1 launch=1 busy=1
+        RESULT trainloop config=fashion-mnist-cnn ranks=1 threads=1 batch=64 steps=60 parameters=421642 samples_per_s=950 wall_ms=67.4 step_ms=67 data_ms=0.08 compute_ms=66 optimizer_ms=0.5 comm_ms=0.01 allreduce_wait_ms=0 other_ms=0.02 data_pct=0.12 comm_pct=0.01 allocs_per_step=0 peak_rss_mb=600 steps_peak_rss_mb=230 peak_rss_mb_rank0=600 train_data_mb=41.1 eval_data_mb=44.9 parameters_x4_mb=6.9 activations_mb=423.3 fixed_mb=100 rss_bound_mb=616.2 rss_within_bound=1 steps_rss_within_bound=1 launch=1 busy=1
+        RESULT trainloop config=fashion-mnist-cnn ranks=2 threads=1 batch=64 steps=60 parameters=421642 samples_per_s=1880 wall_ms=68 step_ms=67.5 data_ms=1.6 compute_ms=65 optimizer_ms=0.5 comm_ms=0.8 allreduce_wait_ms=0.7 other_ms=0.02 data_pct=2.35 comm_pct=1.2 allocs_per_step=0 peak_rss_mb=580 steps_peak_rss_mb=210 peak_rss_mb_rank0=580 peak_rss_mb_rank1=165 train_data_mb=20.6 eval_data_mb=44.9 parameters_x4_mb=6.9 activations_mb=423.3 fixed_mb=100 rss_bound_mb=595.6 rss_within_bound=1 steps_rss_within_bound=1 launch=1 busy=1
         RESULT loader batch=128 flip=0 shards=2 samples=55000 file_mb=43.4 memory_mb=172.5 load_s=0.2 load_file_mb_per_s=217 load_memory_mb_per_s=862 load_samples_per_s=275000 epoch_start_ms=0.8 batch_us=80 batch_samples_per_s=1600000 launch=1 busy=1
         RESULT checkpoint parameters=10000000 copy_s=0.1 write_s=0.3 cached_write_s=0.2 read_s=0.15 bytes=120000000 launch=1 busy=1
         RESULT step threads=1 other_pct=5 steal_pct=0 step_ms=4.4 samples_per_s=29000 train_gflops=82 gemm_seq_ms=3.8 gemm_gflops=90 ratio_pct=89 launch=2 busy=30
@@ -22,6 +25,8 @@ import TestSupport
         RESULT ddp ranks=2 bucket_mb=4 agree=1 poll=on other_pct=4 steal_pct=0 samples_per_s=38000 step_ms=6.7 local_step_ms=6.6 compute_us=6300 exposed_us=500 raw_us=170 det_us=200 bucketed_us=220 exposed_over_raw=2.9 det_over_raw=1.18 launch=2 busy=30
         RESULT trainloop config=fashion-mnist-mlp ranks=1 threads=1 batch=128 steps=200 parameters=535818 samples_per_s=20000 wall_ms=6.4 step_ms=6.3 data_ms=0.1 compute_ms=6 optimizer_ms=0.1 comm_ms=0.01 allreduce_wait_ms=0 other_ms=0.1 data_pct=1.6 comm_pct=0.2 allocs_per_step=0 peak_rss_mb=270 steps_peak_rss_mb=260 peak_rss_mb_rank0=270 train_data_mb=164.5 eval_data_mb=44.9 parameters_x4_mb=8.2 activations_mb=1.5 fixed_mb=100 rss_bound_mb=319 rss_within_bound=1 steps_rss_within_bound=1 launch=2 busy=30
         RESULT trainloop config=fashion-mnist-mlp ranks=2 threads=1 batch=128 steps=200 parameters=535818 samples_per_s=30000 wall_ms=8.5 step_ms=8.4 data_ms=0.1 compute_ms=6 optimizer_ms=0.1 comm_ms=2.2 allreduce_wait_ms=2 other_ms=0.1 data_pct=1.2 comm_pct=25 allocs_per_step=3 peak_rss_mb=190 steps_peak_rss_mb=180 peak_rss_mb_rank0=190 peak_rss_mb_rank1=140 train_data_mb=82.2 eval_data_mb=44.9 parameters_x4_mb=8.2 activations_mb=1.5 fixed_mb=100 rss_bound_mb=236.8 rss_within_bound=1 steps_rss_within_bound=1 launch=2 busy=30
+        RESULT trainloop config=fashion-mnist-cnn ranks=1 threads=1 batch=64 steps=60 parameters=421642 samples_per_s=900 wall_ms=71 step_ms=70.5 data_ms=0.08 compute_ms=69 optimizer_ms=0.5 comm_ms=0.01 allreduce_wait_ms=0 other_ms=0.02 data_pct=0.11 comm_pct=0.01 allocs_per_step=0 peak_rss_mb=600 steps_peak_rss_mb=230 peak_rss_mb_rank0=600 train_data_mb=41.1 eval_data_mb=44.9 parameters_x4_mb=6.9 activations_mb=423.3 fixed_mb=100 rss_bound_mb=616.2 rss_within_bound=1 steps_rss_within_bound=1 launch=2 busy=30
+        RESULT trainloop config=fashion-mnist-cnn ranks=2 threads=1 batch=64 steps=60 parameters=421642 samples_per_s=1620 wall_ms=72 step_ms=71.5 data_ms=1.2 compute_ms=69 optimizer_ms=0.5 comm_ms=1.5 allreduce_wait_ms=1.4 other_ms=0.02 data_pct=1.67 comm_pct=2.1 allocs_per_step=0 peak_rss_mb=600 steps_peak_rss_mb=210 peak_rss_mb_rank0=600 peak_rss_mb_rank1=165 train_data_mb=20.6 eval_data_mb=44.9 parameters_x4_mb=6.9 activations_mb=423.3 fixed_mb=100 rss_bound_mb=595.6 rss_within_bound=0 steps_rss_within_bound=1 launch=2 busy=30
         RESULT allocations config=fashion-mnist-mlp steps=29 allocs_per_step=0 allocs_per_step_mean=0.1 peak_rss_mb=268 launch=1 busy=1
 
         """
@@ -65,9 +70,14 @@ import TestSupport
         #expect(verdict("3a") == [false])     // 1.7× < 1.85×
         #expect(verdict("3a'") == [true])     // 1.85×
         #expect(verdict("3b") == [false])
-        #expect(verdict("4a") == [false, true, nil])   // MLP 1 rank (0.1 ms of 4 and 6.4 ms: median 2.03 %), 2 ranks, no CNN loop
-        #expect(verdict("4b") == [false])     // the 2-rank loop allocates 3 per step
-        #expect(verdict("4c") == [true, true])
+        // MLP 1 rank (0.1 ms of 4 and 6.4 ms: median 2.03 %), MLP 2 ranks, CNN 1 rank, CNN 2 ranks (2.35 and 1.67 %: 2.01 %)
+        #expect(verdict("4a") == [false, true, true, false])
+        #expect(verdict("4b") == [false])     // the 2-rank MLP loop allocates 3 per step
+        #expect(verdict("4c") == [true, true, true, false])   // the 2-rank CNN loop's rank 0 went over its bound in launch 2
+        // the CNN is reported at 2 ranks too (issue 8: both configs at 1 and 2 ranks), its scaling within each launch
+        #expect(abs((median("train_loop.cnn_scaling_2ranks_over_1rank") ?? 0) - (1880.0 / 950 + 1.8) / 2) < 1e-3)
+        #expect(median("train_loop.cnn_2ranks.samples_per_s") == 1750)
+        #expect(run.output.contains("CNN real loop: 2 ranks / 1 rank"), "\(run.output)")
     }
 
     /// The `key=value` fields of the first `RESULT <tag>` line in `output`.
