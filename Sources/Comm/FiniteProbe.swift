@@ -6,9 +6,10 @@
 ///
 /// A float is NaN or ±∞ exactly when its exponent bits are all ones, and then
 /// `(bits & 0x7F80_0000) + 0x0080_0000` carries into bit 31; the probe ORs those words. An OR is
-/// an integer reduction the compiler vectorizes (it keeps a float reduction in order, one element
-/// at a time), so in release builds the probe costs nothing measurable next to the loads and
-/// stores of the pass it rides on, and in debug builds it stays a plain loop.
+/// an integer reduction the compiler can vectorize (it keeps a float reduction in order, one
+/// element at a time), and the probe costs nothing measurable next to the loads and stores of the
+/// pass it rides on. (The 2-rank sum's pass stays scalar anyway, and is still bound by the memory
+/// traffic between the cores: docs/performance.md, "The sum's loop, vectorized by hand".)
 ///
 /// Inlinable, so that the probe vectorizes inside the loops of other modules (`CommMPI`).
 @frozen public struct FiniteProbe {
