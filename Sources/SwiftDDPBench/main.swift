@@ -45,6 +45,10 @@ let usage = """
 do {
     let arguments = CommandLine.arguments
     guard arguments.count >= 2 else { throw BenchError.usage(usage) }
+    if arguments.dropFirst(2).contains(where: { $0 == "--help" || $0 == "-h" }) {   // `MODE --help`: the usage, every mode's options
+        print(usage)
+        exit(0)
+    }
     let common = ["threads", "steps", "reps", "warmup"]
     switch arguments[1] {
     case "step":

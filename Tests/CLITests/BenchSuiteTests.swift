@@ -119,6 +119,10 @@ import TestSupport
         let refused = try runCommand(repositoryRoot + "/launch/mpirun.sh", crossing, environment: ["RANKS": "2", "SWIFTDDP": bench], timeout: 120)
         #expect(refused.status != 0 && refused.error.contains("must stay below the 6 steps of an epoch"), "\(refused.error)")
 
+        // `MODE --help` prints the usage, with every mode's options, and succeeds
+        let help = try runCommand(bench, ["train-loop", "--help"], timeout: 60)
+        #expect(help.status == 0 && help.output.contains("train-loop [--config") && help.output.contains("--skip"), "\(help.output)\n\(help.error)")
+
         let loader = try runCommand(bench, ["loader", "--data", directory.file("data"), "--batch", "16", "--reps", "2"], timeout: 60)
         #expect(loader.status == 0, "\(loader.error)")
         let result = fields(loader.output, "loader")
