@@ -11,7 +11,7 @@
 /// pass it rides on. (The 2-rank sum's pass stays scalar anyway, and is still bound by the memory
 /// traffic between the cores: docs/performance.md, "The sum's loop, vectorized by hand".)
 ///
-/// Inlinable, so that the probe vectorizes inside the loops of other modules (`CommMPI`).
+/// Inlinable, so that the probe inlines into the loops of other modules (`CommMPI`).
 @frozen public struct FiniteProbe {
     @usableFromInline var bits: UInt32 = 0
 

@@ -6,8 +6,8 @@ import Testing
 import TestSupport
 
 @Suite struct BenchSuiteTests {
-    /// Two launches; launch 2 is the slow one (the 2-rank loop at 1.5× instead of 1.9×). The CNN loop
-    /// (launch 1 only for `step`'s FLOP count, both for the loops) scales 1.979× and 1.8×.
+    /// Two launches; launch 2 is the slow one (the 2-rank loop at 1.5× instead of 1.9×). Both run the
+    /// CNN loop at 1 and 2 ranks too (1.979× and 1.8×).
     private let results = """
         RESULT step threads=1 other_pct=5 steal_pct=0 step_ms=4 samples_per_s=32000 train_gflops=90 gemm_seq_ms=3.6 gemm_gflops=96 ratio_pct=93 launch=1 busy=3
         RESULT cnn threads=1 padding=2 batch=64 other_pct=5 steal_pct=0 step_ms=60 samples_per_s=1000 layers_gflops=80 layers_gemm_gflops=90 layers_pct=88 step_gflops=60 step_pct=66 launch=1 busy=3
