@@ -4,7 +4,7 @@
 # ratios within a launch. launch/bench_suite.py then prints the table (with issue 8's done-when checks)
 # and writes the JSON file; docs/performance.md ("The benchmark suite (issue 8)") explains every key.
 #
-#   launch/bench.sh suite                      # about 4-6 minutes on the 2-core VM with the defaults (up to 9 when other work keeps the quiet-waits waiting)
+#   launch/bench.sh suite                      # about 4-6 minutes on the 2-core VM with the defaults (up to 10 when other work keeps the quiet-waits waiting)
 #   LAUNCHES=5 JSON=bench.json launch/bench.sh suite
 # Environment (besides bench.sh's SCRATCH, SKIP_BUILD, OUT, MPIRUN_ARGS, QUIET_BUSY): LAUNCHES (default 3),
 # QUIET_WAIT (default 5 s here), JSON (default bench.json), DATA (default datasets/fashion-mnist),
