@@ -218,26 +218,32 @@ enum DDPBench {
 }
 
 extension DDPBench {
-    /// `--phases on`: each rank in turn prints its median time per phase of the timed step, with
+    /// `--phases on`: rank 0 prints every rank's median time per phase of the timed step, with
     /// communication and without (the same step on a `SingleProcessCommunicator`, every rank at
     /// once). A phase slower with communication than without points at what the distributed step
-    /// adds besides the reduction itself.
+    /// adds besides the reduction itself. The medians are gathered to rank 0 (a sum of vectors in
+    /// which each rank fills its own part), since the lines of ranks printing in turn can reach
+    /// mpirun's output interleaved with rank 0's.
     fileprivate static func printPhaseTable(_ comm: any Communicator, _ with: [[Double]], _ without: [[Double]]) throws {
         var names: [(String, Int)] = Phase.layerNames.enumerated().map { ("forward " + $0.element, Phase.forward($0.offset)) }
         names += [("loss forward", Phase.lossForward), ("loss backward", Phase.lossBackward)]
         names += Phase.layerNames.enumerated().reversed().map { ("backward " + $0.element, Phase.backward($0.offset)) }
         names += [("after layer 0 to finish", Phase.bucketStarts), ("finish (reduction wait)", Phase.finish),
                   ("flags, gradient check", Phase.flags), ("optimizer", Phase.optimizer), ("whole step", Phase.total)]
+        let width = 2 * names.count   // per rank: (with, without) for every phase
+        var mine = [Double](repeating: 0, count: comm.size * width)
+        for (row, (_, index)) in names.enumerated() {
+            mine[comm.rank * width + 2 * row] = median(with.map { $0[index] })
+            mine[comm.rank * width + 2 * row + 1] = median(without.map { $0[index] })
+        }
+        let all = try comm.allReduce(mine, .sum)
+        guard comm.rank == 0 else { return }
         for rank in 0..<comm.size {
-            if rank == comm.rank {
-                print("rank \(rank): µs per step, median over repetitions: with communication / without")
-                for (name, index) in names {
-                    let a = median(with.map { $0[index] }) * 1e6, b = median(without.map { $0[index] }) * 1e6
-                    print("  \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(fmt(a, 1)) / \(fmt(b, 1))  (\(a >= b ? "+" : "")\(fmt(a - b, 1)))")
-                }
-                fflush(nil)   // every stream: the ranks print in turn
+            print("rank \(rank): µs per step, median over repetitions: with communication / without")
+            for (row, (name, _)) in names.enumerated() {
+                let a = all[rank * width + 2 * row] * 1e6, b = all[rank * width + 2 * row + 1] * 1e6
+                print("  \(name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(fmt(a, 1)) / \(fmt(b, 1))  (\(a >= b ? "+" : "")\(fmt(a - b, 1)))")
             }
-            try comm.barrier()
         }
     }
 }

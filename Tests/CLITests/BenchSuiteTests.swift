@@ -89,6 +89,28 @@ import TestSupport
         }) { $1 }
     }
 
+    /// `ddp --phases on` on 2 ranks: rank 0 prints both ranks' phase tables, each whole and in
+    /// rank order, before the summary (ranks printing in turn reached mpirun's output interleaved).
+    @Test(.enabled(if: mpirunAvailable)) func ddpPhaseTablesComeWholeAndInRankOrder() throws {
+        let bench = builtProduct("swiftddp-bench")
+        let run = try runCommand(repositoryRoot + "/launch/mpirun.sh",
+                                 ["ddp", "--steps", "2", "--reps", "1", "--warmup", "1", "--reduce-iters", "1", "--phases", "on"],
+                                 environment: ["RANKS": "2", "SWIFTDDP": bench], timeout: 180)
+        #expect(run.status == 0, "\(run.output)\n\(run.error)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        let tables = (0..<2).map { rank in lines.firstIndex { $0.hasPrefix("rank \(rank): µs per step") } }
+        guard let first = tables[0], let second = tables[1],
+              let summary = lines.firstIndex(where: { $0.hasPrefix("== data-parallel training, 2 rank(s)") }) else {
+            Issue.record("phase tables or summary missing:\n\(run.output)")
+            return
+        }
+        // 17 phases per table: 5 layers forward, the loss both ways, 5 layers backward, 5 more
+        #expect(second == first + 18 && summary == second + 18, "\(run.output)")
+        #expect(lines[(first + 1)..<second].allSatisfy { $0.hasPrefix("  ") }, "\(run.output)")
+        #expect(lines[(second + 1)..<summary].allSatisfy { $0.hasPrefix("  ") }, "\(run.output)")
+        #expect(lines[second + 17].hasPrefix("  whole step"), "\(run.output)")
+    }
+
     /// The suite's two new pieces on tiny blobs (debug build): the real Trainer loop alone and on 2
     /// ranks, and the shard loader.
     @Test(.enabled(if: mpirunAvailable)) func trainLoopAndLoaderModesRunOnTinyData() throws {
