@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages SwiftDDP needs, if any is missing (uses sudo when not root),
-# and the Python packages the tests compare against (scikit-learn, TensorBoard's reader, Pillow);
+# and the Python packages the tests compare against (scikit-learn, TensorBoard's reader, Pillow, pandas);
 # scikit-learn also carries the diabetes data of datasets/make-diabetes-csv.py.
 # Swift itself is not installed here: see README.md ("Requirements").
 set -euo pipefail
@@ -38,14 +38,14 @@ else
 fi
 
 # Python packages for the reference tests (docs/metrics.md): skipped when they import already.
-if python3 -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ('sklearn', 'tensorboard', 'PIL')))" 2>/dev/null; then
+if python3 -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ('sklearn', 'tensorboard', 'PIL', 'pandas')))" 2>/dev/null; then
     echo "install-deps: python packages present"
 else
     python3 -m pip --version >/dev/null 2>&1 || { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends python3-pip >/dev/null; }
-    echo "install-deps: pip installing scikit-learn tensorboard pillow"
+    echo "install-deps: pip installing scikit-learn tensorboard pillow pandas"
     pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
     [ $root = true ] || pip+=(--user)
     # Debian's own python3 refuses pip installs into it (PEP 668) unless told
-    "${pip[@]}" scikit-learn tensorboard pillow 2>/dev/null || "${pip[@]}" --break-system-packages scikit-learn tensorboard pillow
+    "${pip[@]}" scikit-learn tensorboard pillow pandas 2>/dev/null || "${pip[@]}" --break-system-packages scikit-learn tensorboard pillow pandas
 fi
 echo "install-deps: done"

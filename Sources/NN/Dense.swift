@@ -82,6 +82,14 @@ public final class Dense: Layer {
     /// (`GradientProgress.nextReport`).
     static let progressRows = 64
 
+    /// Every block of dW starts at a multiple of this many rows. OpenBLAS's x86 kernels walk the
+    /// rows of dW (columns of C in its column-major terms) in groups of 4, 8, 12 or 16 that take
+    /// different code paths, and a row summed in a different group gets different bits: on Zen
+    /// (Haswell kernels, groups of 12) a block starting at row 64 changed 7 % of dW. Blocks that
+    /// start at a multiple of 48 start a group in every kernel, so they give the bits of one
+    /// GEMM, and the bucket size changes only speed.
+    static let blockAlignment = 48
+
     public func accumulateParameterGradients(_ dy: Tensor, progress: (any GradientProgress)?) {
         guard let store, let weight, let x = input else { preconditionFailure("Dense.backward called before forward") }
         // The flat layout is [weight (units × in) | bias (units)]: report the bias first, then
@@ -99,9 +107,11 @@ public final class Dense: Layer {
         precondition(dy.rowLength == units, "Dense.backward: gradient \(dy.shape) for \(units) units")
         var end = units
         while end > 0 {
-            // the next row whose report matters, at least `progressRows` below `end`
+            // the next row whose report matters, at least `progressRows` below `end`, rounded
+            // down to a block start (`blockAlignment`): the report then covers it as well
             let wanted = progress.nextReport(below: weight.offset + end * inFeatures) - weight.offset
-            let start = max(0, min(end - Dense.progressRows, wanted < 0 ? 0 : wanted / inFeatures))
+            let cut = max(0, min(end - Dense.progressRows, wanted < 0 ? 0 : wanted / inFeatures))
+            let start = cut / Dense.blockAlignment * Dense.blockAlignment
             // dW[start..<end] += dy[:, start..<end]ᵀ · x, a strided view of dy's columns (views
             // without shape arrays: the step allocates nothing)
             gemmColumns(dy, columns: start..<end, x, into: MatrixView(dW.pointer + start * inFeatures, rows: end - start, columns: inFeatures))

@@ -60,6 +60,42 @@ struct MPIRunTests {
         #expect(parameterChecksum(transfers.output) == checksum)
     }
 
+    /// `distributed.bucket_mb` changes only speed, at the default MLP's shapes (784-512-256-10,
+    /// batch 128), where OpenBLAS's kernels decide the bits: buckets that start inside the first
+    /// layer make `Dense` compute its weight gradient in blocks, and the blocks must give the bits
+    /// of one GEMM (on Zen, blocks starting at any row did not). One BLAS thread per rank, the
+    /// condition config.md states.
+    @Test(arguments: [2, 4])
+    func bucketSizeChangesOnlySpeedAtTheDefaultShapes(ranks: Int) throws {
+        let directory = try TemporaryDirectory("mpi-buckets")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [256, 256, 256, 256], evalCount: 128,
+                                            features: 784, classes: 10)
+        try """
+            name: buckets
+            seed: 3
+            data: {dir: '\(directory.file("data"))'}
+            model:
+              layers:
+                - {type: dense, units: 512}
+                - {type: relu}
+                - {type: dense, units: 256}
+                - {type: relu}
+                - {type: dense, units: 10}
+            optimizer: {type: sgd, learning_rate: 0.01, momentum: 0.9}
+            training: {batch_size: 128, epochs: 1, log_every: 1}
+            """.write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let bucket = { (megabytes: String) in ["--set", "distributed.bucket_mb=\(megabytes)", "--blas-threads", "1"] }
+        // 4 MiB: one bucket, every dW one GEMM; 0.3 MiB: five bucket starts inside the first layer
+        let (_, oneBucket) = try mpirunEqualsSimulated(directory, ranks: ranks, bucket("4"))
+        let (_, fiveInside) = try mpirunEqualsSimulated(directory, ranks: ranks, bucket("0.3"))
+        #expect(fiveInside == oneBucket)
+        // 0.0001 MiB: a report at every block
+        let everyBlock = try runCommand(builtProduct("swiftddp"),
+                                        trainArguments(directory, run: "tiny", bucket("0.0001") + ["--simulate-ranks", String(ranks)]))
+        #expect(everyBlock.status == 0, "\(everyBlock.error)")
+        #expect(parameterChecksum(everyBlock.output) == oneBucket)
+    }
+
     @Test func regressionSimulatedRanksEqualMpirunBitForBit() throws {
         let directory = try TemporaryDirectory("mpi-regression")
         try TinyDatasets.writeLinearDirectory(directory.file("data"), shardSizes: [96, 96], targets: 2)

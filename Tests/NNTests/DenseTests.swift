@@ -85,32 +85,23 @@ struct DenseProgressTests {
     }
 
     @Test func blockwiseWeightGradientEqualsOneGEMMAndReportsSuffixes() throws {
-        // 200 units > 2 × 64 rows: dW is computed in blocks of 64 rows, last block first
+        // 300 units > 2 × 64 rows: dW is computed in blocks of at least 64 rows that start at
+        // multiples of 48, last block first
         let log = ProgressLog()
-        let whole = try gradients(units: 200, inputs: 7, batch: 5, seed: 2, progress: nil)
-        #expect(try gradients(units: 200, inputs: 7, batch: 5, seed: 2, progress: log) == whole)
-        // bias (offset 1400) first, then weight rows 136..<200, 72..<136, 8..<72, 0..<8
-        #expect(log.offsets == [1400, 136 * 7, 72 * 7, 8 * 7, 0])
+        let whole = try gradients(units: 300, inputs: 7, batch: 5, seed: 2, progress: nil)
+        #expect(try gradients(units: 300, inputs: 7, batch: 5, seed: 2, progress: log) == whole)
+        // bias (offset 2100) first, then weight rows 192..<300 (236 rounded down), 96..<192, 0..<96
+        #expect(log.offsets == [2100, 192 * 7, 96 * 7, 0])
     }
 
-    @Test(arguments: [([700], [1400, 700, 0]),              // a bucket starts at row 100: two GEMMs
-                      ([1390], [1400, 136 * 7, 0]),          // at row 198: the block is still ≥ 64 rows
+    @Test(arguments: [([700], [1400, 96 * 7, 0]),           // a bucket starts at row 100: the block starts below it, at 96
+                      ([672], [1400, 96 * 7, 0]),           // at row 96, a block start itself
+                      ([1390], [1400, 96 * 7, 0]),          // at row 198: the block is still ≥ 64 rows (136, then 96)
                       ([], [1400, 0])])                      // nothing to start before the end: one GEMM
     func weightGradientBlocksEndWhereAReportMatters(boundaries: [Int], reports: [Int]) throws {
         let log = ProgressLog(boundaries: boundaries)
         let whole = try gradients(units: 200, inputs: 7, batch: 5, seed: 3, progress: nil)
         #expect(try gradients(units: 200, inputs: 7, batch: 5, seed: 3, progress: log) == whole)
         #expect(log.offsets == reports)
-    }
-
-    /// The default MLP's first layer at batch 128: however the blocks fall (64 rows, a bucket
-    /// boundary mid-layer, one GEMM), OpenBLAS gives the same bits, so `distributed.bucket_mb`
-    /// changes only speed, as config.md says.
-    @Test func blocksOfTheDefaultFirstLayerGiveTheBitsOfOneGEMM() throws {
-        let whole = try gradients(units: 512, inputs: 784, batch: 128, seed: 4, progress: nil)
-        for boundaries in [nil, [300 * 784 + 5], []] as [[Int]?] {   // 8 blocks of 64 rows; rows 300..<512, then 0..<300; one block
-            #expect(try gradients(units: 512, inputs: 784, batch: 128, seed: 4, progress: ProgressLog(boundaries: boundaries)) == whole,
-                    "boundaries \(String(describing: boundaries))")
-        }
     }
 }
