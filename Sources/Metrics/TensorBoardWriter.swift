@@ -25,7 +25,8 @@ public final class TensorBoardWriter {
             throw MetricsError.cannotOpen(path: directory, reason: error.localizedDescription)
         }
         var host = [CChar](repeating: 0, count: 256)
-        let hostName = gethostname(&host, host.count) == 0 ? String(cString: host) : "localhost"
+        let hostName = gethostname(&host, host.count) == 0
+            ? String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
         let base = "\(directory)/events.out.tfevents.\(Int(time)).\(hostName)"
         var candidate = base, suffix = 0
         while FileManager.default.fileExists(atPath: candidate) {
