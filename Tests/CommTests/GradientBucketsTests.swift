@@ -29,7 +29,7 @@ struct GradientBucketsTests {
     }
 
     @Test func nextReportIsTheNextBucketStartUntilOneStartsThenEveryPoint() throws {
-        try LocalCommunicator.run(ranks: 2) { comm in
+        _ = try LocalCommunicator.run(ranks: 2) { comm in
             let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 1000)
             defer { buffer.deallocate() }
             buffer.initialize(repeating: 1)
