@@ -38,14 +38,15 @@ else
 fi
 
 # Python packages for the reference tests (docs/metrics.md): skipped when they import already.
+python_packages=(scikit-learn tensorboard pillow pandas)   # imported as sklearn, tensorboard, PIL, pandas
 if python3 -c "import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in ('sklearn', 'tensorboard', 'PIL', 'pandas')))" 2>/dev/null; then
     echo "install-deps: python packages present"
 else
     python3 -m pip --version >/dev/null 2>&1 || { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends python3-pip >/dev/null; }
-    echo "install-deps: pip installing scikit-learn tensorboard pillow pandas"
+    echo "install-deps: pip installing ${python_packages[*]}"
     pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
     [ $root = true ] || pip+=(--user)
     # Debian's own python3 refuses pip installs into it (PEP 668) unless told
-    "${pip[@]}" scikit-learn tensorboard pillow pandas 2>/dev/null || "${pip[@]}" --break-system-packages scikit-learn tensorboard pillow pandas
+    "${pip[@]}" "${python_packages[@]}" 2>/dev/null || "${pip[@]}" --break-system-packages "${python_packages[@]}"
 fi
 echo "install-deps: done"

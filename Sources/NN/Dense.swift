@@ -85,9 +85,9 @@ public final class Dense: Layer {
     /// Every block of dW starts at a multiple of this many rows. OpenBLAS's x86 kernels walk the
     /// rows of dW (columns of C in its column-major terms) in groups of 4, 8, 12 or 16 that take
     /// different code paths, and a row summed in a different group gets different bits: on Zen
-    /// (Haswell kernels, groups of 12) a block starting at row 64 changed 7 % of dW. Blocks that
-    /// start at a multiple of 48 start a group in every kernel, so they give the bits of one
-    /// GEMM, and the bucket size changes only speed.
+    /// (Haswell kernels, groups of 12) 64-row blocks changed 7 % of the default first layer's dW
+    /// (docs/performance.md, "A second CPU"). Blocks that start at a multiple of 48 start a group
+    /// in every kernel, so they give the bits of one GEMM, and the bucket size changes only speed.
     static let blockAlignment = 48
 
     public func accumulateParameterGradients(_ dy: Tensor, progress: (any GradientProgress)?) {

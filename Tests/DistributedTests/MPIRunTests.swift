@@ -63,7 +63,7 @@ struct MPIRunTests {
     /// `distributed.bucket_mb` changes only speed, at the default MLP's shapes (784-512-256-10,
     /// batch 128), where OpenBLAS's kernels decide the bits: buckets that start inside the first
     /// layer make `Dense` compute its weight gradient in blocks, and the blocks must give the bits
-    /// of one GEMM (on Zen, blocks starting at any row did not). One BLAS thread per rank, the
+    /// of one GEMM (on Zen 3, blocks that started at any row did not). One BLAS thread per rank, the
     /// condition config.md states.
     @Test(arguments: [2, 4])
     func bucketSizeChangesOnlySpeedAtTheDefaultShapes(ranks: Int) throws {
