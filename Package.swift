@@ -28,8 +28,8 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["CBLAS", "CPrefetch"]),
         .target(name: "NN", dependencies: ["Tensors"]),
         .target(name: "Data", dependencies: ["Tensors", "CHDF5", "CZlib", "CByteRows"]),
-        .target(name: "Comm"),
-        .target(name: "CommMPI", dependencies: ["Comm", "CMPI"]),
+        .target(name: "Comm", dependencies: ["Tensors"]),
+        .target(name: "CommMPI", dependencies: ["Comm", "Tensors", "CMPI"]),
         .target(name: "Metrics"),
         .target(name: "Checkpoints", dependencies: ["Tensors", "NN", "Data"]),
         .target(name: "Training", dependencies: [

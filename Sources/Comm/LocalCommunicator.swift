@@ -1,6 +1,7 @@
 // N ranks as threads of one process: the single-node debug mode's `--simulate-ranks N` and the
 // test double for every collective (swift-nio's EmbeddedChannel idea).
 import Foundation
+import Tensors
 
 /// One rank of an in-process group of `size` ranks that run as threads.
 ///

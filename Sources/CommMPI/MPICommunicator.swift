@@ -1,6 +1,7 @@
 // The Communicator over an MPI communicator (the only code that calls MPI collectives).
 import CMPI
 import Comm
+import Tensors
 
 /// Collectives over the ranks of an MPI communicator.
 ///

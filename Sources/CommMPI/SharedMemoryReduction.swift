@@ -4,6 +4,7 @@
 import CMPI
 import Comm
 import Foundation
+import Tensors
 
 /// A gradient buffer per rank in one MPI shared-memory window, and the in-place sum across them.
 ///

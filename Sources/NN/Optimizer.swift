@@ -19,6 +19,13 @@ public protocol Optimizer: AnyObject {
     /// pass over the gradient buffer (a memset that costs 40–70 µs per step of the default MLP
     /// once backward has pushed the buffer out of the cache).
     func step(_ store: ParameterStore, learningRate: Float, zeroingGradients: Bool)
+    /// `step(_:learningRate:zeroingGradients: true)` on gradients not yet checked for NaN and
+    /// ±∞, and whether they were all finite: looked at in the update's own pass where the
+    /// optimizer can (`SGD`), else on a pass of their own first. After `false` the parameters
+    /// and state may have taken the non-finite update, for a caller that stops and writes them
+    /// nowhere (`training.nonfinite: stop`); the non-finite gradients are still in place, so
+    /// that the caller can name them, and the others may be zero.
+    func stepCheckingFinite(_ store: ParameterStore, learningRate: Float) -> Bool
     /// The number of steps taken.
     var stepCount: Int { get set }
     /// The state buffers, named as in PyTorch's optimizer state (`"exp_avg"`, `"momentum_buffer"`, …).
@@ -32,5 +39,12 @@ extension Optimizer {
     public func step(_ store: ParameterStore, learningRate: Float, zeroingGradients: Bool) {
         step(store, learningRate: learningRate)
         if zeroingGradients { store.zeroGradients() }
+    }
+
+    /// The check on its own pass, then the step only when it passed.
+    public func stepCheckingFinite(_ store: ParameterStore, learningRate: Float) -> Bool {
+        guard allFinite(store.gradients.buffer) else { return false }
+        step(store, learningRate: learningRate, zeroingGradients: true)
+        return true
     }
 }

@@ -45,44 +45,67 @@ public final class SGD: Optimizer {
     /// The update, and with `zeroingGradients` each gradient set to zero right after it is read.
     public func step(_ store: ParameterStore, learningRate: Float, zeroingGradients: Bool) {
         if zeroingGradients {
-            update(store, learningRate: learningRate) { g, i in g[i] = 0 }
+            _ = update(store, learningRate: learningRate, after: .zero)
         } else {
-            update(store, learningRate: learningRate) { _, _ in }
+            _ = update(store, learningRate: learningRate, after: .keep)
         }
         stepCount += 1
     }
 
-    /// One fused pass over p, g, v; `after(g, i)` runs once gradient i has been read (inlined,
-    /// so both variants compile to vector loops).
+    /// The update with the gradients zeroed, probing each gradient for NaN and ±∞ as it is read
+    /// (`FiniteProbe`: free next to the pass's loads and stores, where a check of its own reads
+    /// the 2 MB gradient again). A non-finite gradient is left in place instead of zeroed.
+    public func stepCheckingFinite(_ store: ParameterStore, learningRate: Float) -> Bool {
+        let finite = update(store, learningRate: learningRate, after: .probeAndZero)
+        stepCount += 1
+        return finite
+    }
+
+    /// What the pass does to gradient i once it has read it.
+    private enum AfterRead { case keep, zero, probeAndZero }
+
+    /// One fused pass over p, g, v; returns whether every gradient probed was finite. Inlined
+    /// with `after` a constant, so every variant compiles to its own vector loop.
     @inline(__always)
-    private func update(_ store: ParameterStore, learningRate: Float, after: (UnsafeMutablePointer<Float>, Int) -> Void) {
+    private func update(_ store: ParameterStore, learningRate: Float, after: AfterRead) -> Bool {
         let n = store.count
         let p = store.values.buffer.baseAddress!
         let g = store.gradients.buffer.baseAddress!
         let v = velocity.buffer.baseAddress!
         let (mu, lr, lambda) = (momentum, learningRate, weightDecay)
+        var probe = FiniteProbe()
+        @inline(__always) func read(_ i: Int) -> Float {
+            let gradient = g[i]
+            switch after {
+            case .keep: break
+            case .zero: g[i] = 0
+            case .probeAndZero:
+                probe.add(gradient)
+                g[i] = FiniteProbe.nonFinitePart(gradient)
+            }
+            return gradient
+        }
         // One fused pass over p, g, v (OpenBLAS's saxpby measured 5× slower than saxpy here).
         switch (momentum == 0, nesterov) {
         case (true, _):
             for i in 0..<n {
-                p[i] -= lr * (g[i] + lambda * p[i])                                   // p −= lr·(g + λp)
-                after(g, i)
+                let gradient = read(i)
+                p[i] -= lr * (gradient + lambda * p[i])                               // p −= lr·(g + λp)
             }
         case (false, false):
             for i in 0..<n {
-                let velocity = mu * v[i] + (g[i] + lambda * p[i])                     // v = μv + g
-                after(g, i)
+                let velocity = mu * v[i] + (read(i) + lambda * p[i])                  // v = μv + g
                 v[i] = velocity
                 p[i] -= lr * velocity                                                 // p −= lr·v
             }
         case (false, true):
             for i in 0..<n {
-                let gradient = g[i] + lambda * p[i]
-                after(g, i)
+                let gradient = read(i) + lambda * p[i]
                 let velocity = mu * v[i] + gradient
                 v[i] = velocity
                 p[i] -= lr * (gradient + mu * velocity)                               // p −= lr·(g + μv)
             }
         }
+        return probe.allFinite
     }
 }

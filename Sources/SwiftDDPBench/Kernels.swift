@@ -12,13 +12,16 @@ final class KernelBench {
         "reference: branch-free SIMD ReLU backward [128,512]",
         "reference: ReLU.backward's loop, load hoisted [128,512]",
         "ReLU.forward [128,512]",
-        "SGD.step (axpby + axpy, 535,818 floats)",
+        "SGD.step (one fused pass, 535,818 floats)",
         "  axpby alone (v = g + μv)",
         "  axpy alone (p −= lr·v)",
         "reference: fused SIMD momentum step, one pass",
         "reference: sscal + saxpy instead of saxpby",
         "zeroGradients (memset 2.1 MB)",
         "1/N scaling loop of buckets.finish (535,818 floats)",
+        "SGD.step zeroing the gradients (as in training)",
+        "SGD.stepCheckingFinite (the same, probing for NaN, ±∞)",
+        "allFinite alone (sdot; the check the probe replaces)",
     ]
 
     private let reluMixed = ReLU(), reluPositive = ReLU()
@@ -79,8 +82,15 @@ final class KernelBench {
             let inverse: Float = 0.5
             for i in values.indices { values[i] *= inverse }
             lap(11)
-            // keep the gradient non-zero for the next iteration's SGD work
+            store.gradients.buffer.update(repeating: 1e-4)   // keep the gradient non-zero for the SGD work
+            t = monotonicSeconds()
+            optimizer.step(store, learningRate: 1e-6, zeroingGradients: true); lap(12)
             store.gradients.buffer.update(repeating: 1e-4)
+            t = monotonicSeconds()
+            precondition(optimizer.stepCheckingFinite(store, learningRate: 1e-6)); lap(13)
+            store.gradients.buffer.update(repeating: 1e-4)
+            t = monotonicSeconds()
+            precondition(allFinite(store.gradients.buffer)); lap(14)
         }
         return seconds.map { $0 / Double(iterations) }
     }

@@ -161,7 +161,8 @@ enum StepBench {
         result.add("bias_bwd_us", bias.backward * 1e6)
         for index in 0..<callCount { result.add("gemm\(index)_us", call(index) * 1e6) }
         let kernelKeys = ["relu_bwd_mixed_us", "relu_bwd_positive_us", "relu_bwd_simd_us", "relu_bwd_hoisted_us", "relu_fwd_alone_us",
-                          "sgd_alone_us", "axpby_us", "axpy_us", "sgd_simd_us", "scal_axpy_us", "memset_us", "scale_us"]
+                          "sgd_alone_us", "axpby_us", "axpy_us", "sgd_simd_us", "scal_axpy_us", "memset_us", "scale_us",
+                          "sgd_zeroing_us", "sgd_checking_us", "all_finite_us"]
         for (index, key) in kernelKeys.enumerated() { result.add(key, kernel(index) * 1e6) }
         result.print()
     }

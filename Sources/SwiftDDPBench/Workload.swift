@@ -81,22 +81,31 @@ final class MLPWorkload {
         let loss = criterion.forward(logits, labels: batch.labels)
         model.backward(criterion.backward(scale: 1 / Float(comm.size)), progress: progress) { _, _ in }
         let exposed = try buckets.finish(communicator: comm)       // buckets started during backward
-        try takeControlFlags(loss: loss)
-        optimizer.step(model.store, learningRate: learningRate, zeroingGradients: true)
+        let checkInStep = try takeControlFlags(loss: loss)
+        try optimizerStep(checkingFinite: checkInStep)
         steps += 1
         return (loss, exposed)
     }
 
     /// The control flags and the non-finite check between `finish` and the optimizer, as
-    /// Trainer takes them: the flags all-reduced, then the averaged gradient read only when some
-    /// rank's part of the sum was not found finite as it was added.
-    private func takeControlFlags(loss: Float) throws {
+    /// Trainer takes them with the default `training.nonfinite: stop`: the flags all-reduced;
+    /// the averaged gradient is not read again when every rank's part of the sum was found
+    /// finite as it was added. Returns whether the optimizer's pass must check it instead
+    /// (`NonFinitePolicy.checksInOptimizerStep`: one rank, MPI's own all-reduce).
+    private func takeControlFlags(loss: Float) throws -> Bool {
         flags[0] = loss.isFinite ? Double(comm.size) : Double(comm.rank)
         flags[1] = -0.0
         flags[2] = buckets.partsFinite ? 1 : 0
         try comm.allReduce(inPlace: flags, .min)
         if flags[0] < Double(comm.size) { throw BenchError.nonFiniteLoss(step: steps) }
-        if flags[2] != 1, firstNonFinite(model.store.gradients.buffer, in: model.store) != nil {
+        return flags[2] != 1
+    }
+
+    /// The optimizer step as Trainer takes it, zeroing the gradients in its pass.
+    private func optimizerStep(checkingFinite: Bool) throws {
+        if !checkingFinite {
+            optimizer.step(model.store, learningRate: learningRate, zeroingGradients: true)
+        } else if !optimizer.stepCheckingFinite(model.store, learningRate: learningRate) {
             throw BenchError.nonFiniteGradient(step: steps)
         }
     }
@@ -125,9 +134,9 @@ final class MLPWorkload {
         let t4 = monotonicSeconds()
         let exposed = try buckets.finish(communicator: comm)
         let t5 = monotonicSeconds()
-        try takeControlFlags(loss: loss)
+        let checkInStep = try takeControlFlags(loss: loss)
         let t6 = monotonicSeconds()
-        optimizer.step(model.store, learningRate: learningRate, zeroingGradients: true)
+        try optimizerStep(checkingFinite: checkInStep)
         let t7 = monotonicSeconds()
         steps += 1
         // backward of layer i runs from the previous hook (layer i+1's, or the loss gradient) to its own hook

@@ -14,16 +14,6 @@ public struct NonFiniteElement: Equatable, Sendable {
     public let value: Float
 }
 
-/// Whether every element of `buffer` is finite. Σ x² through BLAS (`sdot`, fast in debug
-/// builds too: about 30 µs for 2 MB) is finite exactly when every element is, unless a huge
-/// finite element overflows it; only then are the elements looked at one by one. (A pass that
-/// reads the values anyway uses `Comm.FiniteProbe` instead; alone, in a debug build, its plain
-/// loop is about 100 times slower than `sdot`.)
-func allFinite(_ buffer: UnsafeMutableBufferPointer<Float>) -> Bool {
-    guard let base = buffer.baseAddress else { return true }
-    return sumOfSquares(count: buffer.count, x: base).isFinite || buffer.allSatisfy(\.isFinite)
-}
-
 /// The first non-finite element of `buffer`, a flat buffer with `store`'s layout (values,
 /// gradients or an optimizer state), or nil.
 public func firstNonFinite(_ buffer: UnsafeMutableBufferPointer<Float>, in store: ParameterStore) -> NonFiniteElement? {
@@ -66,6 +56,22 @@ struct NonFinitePolicy {
         skipped += 1
         console.print0("warning: \(finding.finding); step skipped (\(skipped) of at most \(maxSkips), training.nonfinite: skip)")
         return true
+    }
+
+    /// Whether this step's gradient is better checked in the optimizer's own pass
+    /// (`Optimizer.stepCheckingFinite`) than read on its own before it. So it is with `stop`
+    /// when no pass has looked at the sum yet (one rank; MPI's own all-reduce), the loss is
+    /// finite (else the gradient is named with it now), and no value clipping comes between
+    /// (it would turn ±∞ into the limit). The update is then taken before the verdict, and a
+    /// stop writes nothing after it.
+    func checksInOptimizerStep(lossRank: Int?, knownFinite: Bool, clipsValues: Bool) -> Bool {
+        action == "stop" && lossRank == nil && !knownFinite && !clipsValues
+    }
+
+    /// The stop of step `step`, whose optimizer pass found a non-finite gradient
+    /// (`checksInOptimizerStep`) and left the non-finite elements in place.
+    func stop(step: Int, gradients: UnsafeMutableBufferPointer<Float>, store: ParameterStore) -> TrainingError {
+        TrainingError.nonFinite(step: step, lossRank: nil, gradient: firstNonFinite(gradients, in: store), action: action, skipped: skipped)
     }
 }
 

@@ -6,6 +6,7 @@ import Comm
 import Data
 import Foundation
 import NN
+import Tensors
 
 extension Trainer {
     /// Loads this rank's data after checking everything a run needs, on every rank at once.

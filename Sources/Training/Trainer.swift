@@ -163,6 +163,11 @@ public final class Trainer {
         var lastCheckpointStep = start.step
         let bufferAveraging = BufferAveraging(buffers: model.buffers, communicator: comm, step: start.step)
         let writer = CheckpointWriter(directory: checkpoints, keepLast: config.checkpointKeepLast)
+        // an error that ends the run still lets the checkpoint being written (announced, of good
+        // values) reach the disk first; its own failure, if any, is then only a warning
+        defer {
+            do { try writer.wait() } catch { console.print0("warning: the checkpoint being written when the run ended was not saved: \(error)") }
+        }
         /// Rank 0 copies the state and writes it in the background; `waitForDisk` (a signal, the
         /// end of the run) waits until the file is complete before anyone goes on.
         func saveCheckpoint(step: Int, epoch: Int, stepInEpoch: Int, waitForDisk: Bool = false, best: Bool = false) throws {
@@ -240,9 +245,10 @@ public final class Trainer {
                 try comm.allReduce(inPlace: flags, .min)
                 let t3 = monotonicSeconds()
                 // a non-finite loss (flags[0]: the lowest such rank) or averaged gradient: skip or stop, on every rank alike
-                let skip = try nonFinite.skips(step: step, lossRank: flags[0] < Double(worldSize) ? Int(flags[0]) : nil,
-                                               gradients: model.store.gradients.buffer, knownFinite: flags[2] == 1,
-                                               store: model.store, console: console)
+                let lossRank = flags[0] < Double(worldSize) ? Int(flags[0]) : nil
+                let checkInStep = nonFinite.checksInOptimizerStep(lossRank: lossRank, knownFinite: flags[2] == 1, clipsValues: config.clipValue != nil)
+                let skip = try nonFinite.skips(step: step, lossRank: lossRank, gradients: model.store.gradients.buffer,
+                                               knownFinite: flags[2] == 1 || checkInStep, store: model.store, console: console)
                 let logging = (step + 1) % config.logEvery == 0 || stepInEpoch == stepsThisEpoch - 1
                 model.store.addL1Gradient(config.l1)
                 if let limit = config.clipValue { model.store.clipGradientValues(to: limit) }
@@ -251,8 +257,15 @@ public final class Trainer {
                 let learningRate = schedule(step) * (plateau?.scale ?? 1)
                 let kept = frozen.map { Array(model.store.values.buffer[$0]) }   // frozen layers keep their values
                 // the optimizer clears each gradient as it reads it (one pass instead of a memset
-                // at the next step's start), so the gradients are zero when the next step begins
-                if !skip { optimizer.step(model.store, learningRate: learningRate, zeroingGradients: true) } else { model.store.zeroGradients() }
+                // at the next step's start), so the gradients are zero when the next step begins;
+                // with checkInStep it also looks for NaN and ±∞ in that pass, and a stop names them
+                if skip {
+                    model.store.zeroGradients()
+                } else if !checkInStep {
+                    optimizer.step(model.store, learningRate: learningRate, zeroingGradients: true)
+                } else if !optimizer.stepCheckingFinite(model.store, learningRate: learningRate) {
+                    throw nonFinite.stop(step: step, gradients: model.store.gradients.buffer, store: model.store)
+                }
                 for (range, values) in zip(frozen, kept) { _ = UnsafeMutableBufferPointer(rebasing: model.store.values.buffer[range]).update(fromContentsOf: values) }
                 let t4 = monotonicSeconds()
                 // ---- TRAINING STEP END

@@ -94,6 +94,29 @@ struct FaultTests {
         print("fault timing: slow, --simulate-ranks 2: the process ended after \(Date().timeIntervalSince(started)) s in all")
     }
 
+    /// One process, no launcher: nothing has read the gradient before the optimizer, so with
+    /// `stop` the SGD pass itself looks for NaN (`Optimizer.stepCheckingFinite`), and with a value
+    /// clip (which would hide ±∞) or `skip` a pass of its own does. The error, the exit status and
+    /// the checkpoints are the same either way.
+    @Test(arguments: [[], ["--set", "optimizer.clip_value=0.5"], ["--set", "optimizer.type=rmsprop"]])
+    func nanGradientInOneProcessStopsNamingTheParameter(settings: [String]) throws {
+        let directory = try workspace()
+        let fault = ["SWIFTDDP_FAULT": "nan_grad:rank=0:step=5"]
+        let stopped = try runCommand(builtProduct("swiftddp"), train(directory, "--set", "checkpoint.every_steps=3") + settings,
+                                     environment: fault, timeout: 120)
+        #expect(stopped.status == 1, "\(stopped.error)")
+        #expect(stopped.error.contains("swiftddp: error: step 5: the averaged gradient of layers.0.weight is nan (element 0); "
+            + "training stopped (training.nonfinite: stop)"), "\(stopped.error)")
+        #expect(try newestCheckpointIsValid(directory) == 3)
+        #expect(!FileManager.default.fileExists(atPath: directory.file("run/checkpoints/ckpt-00000006.h5")))
+
+        let skipped = try runCommand(builtProduct("swiftddp"), train(directory, "--set", "training.nonfinite=skip", "--overwrite") + settings,
+                                     environment: fault, timeout: 120)
+        #expect(skipped.status == 0, "\(skipped.error)")
+        #expect(skipped.output.contains("warning: step 5: the averaged gradient of layers.0.weight is nan (element 0); step skipped (1 of at most 10"),
+                "\(skipped.output)")
+    }
+
     @Test(arguments: [("mpirun", 2), ("mpirun", 4), ("simulate", 2)])
     func nanGradientOnOneRankStopsEveryRankNamingTheParameter(launcher: String, ranks: Int) throws {
         let directory = try workspace()
