@@ -53,8 +53,9 @@ public final class SGD: Optimizer {
     }
 
     /// The update with the gradients zeroed, probing each gradient for NaN and ±∞ as it is read
-    /// (`FiniteProbe`: free next to the pass's loads and stores, where a check of its own reads
-    /// the 2 MB gradient again). A non-finite gradient is left in place instead of zeroed.
+    /// (`FiniteProbe.nonFinitePart`). A non-finite gradient is left in place instead of zeroed.
+    /// The probe adds about 40 µs to the default MLP's pass, where a check on a pass of its own
+    /// took 70–120 µs of the step, reading the 2 MB gradient again (docs/performance.md).
     public func stepCheckingFinite(_ store: ParameterStore, learningRate: Float) -> Bool {
         let finite = update(store, learningRate: learningRate, after: .probeAndZero)
         stepCount += 1
@@ -80,8 +81,7 @@ public final class SGD: Optimizer {
             case .keep: break
             case .zero: g[i] = 0
             case .probeAndZero:
-                probe.add(gradient)
-                g[i] = FiniteProbe.nonFinitePart(gradient)
+                g[i] = probe.nonFinitePart(gradient)
             }
             return gradient
         }

@@ -19,13 +19,18 @@ struct FiniteProbeTests {
         }
     }
 
-    /// Finite values are zeroed, NaN and ±∞ kept as they are (their bits too).
+    /// Finite values are zeroed and leave the probe finite; NaN and ±∞ are kept as they are
+    /// (their bits too) and make it not finite.
     @Test func nonFinitePartKeepsOnlyNaNAndInfinity() {
+        var probe = FiniteProbe()
         for value: Float in [0, -0.0, 1.5, -2, .greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, .leastNormalMagnitude] {
-            #expect(FiniteProbe.nonFinitePart(value).bitPattern == 0, "\(value)")
+            #expect(probe.nonFinitePart(value).bitPattern == 0, "\(value)")
         }
+        #expect(probe.allFinite)
         for value: Float in [.nan, -.nan, .signalingNaN, .infinity, -.infinity, Float(bitPattern: 0x7FC0_1234)] {
-            #expect(FiniteProbe.nonFinitePart(value).bitPattern == value.bitPattern, "\(value)")
+            var one = FiniteProbe()
+            #expect(one.nonFinitePart(value).bitPattern == value.bitPattern, "\(value)")
+            #expect(!one.allFinite, "\(value)")
         }
     }
 
