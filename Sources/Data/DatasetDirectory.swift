@@ -30,13 +30,14 @@ public struct DatasetDirectory: Sendable, Equatable {
     /// copy that holds only the shards of that host's ranks): `trainShards` still lists all n,
     /// and `missingShards` the ones not here, so that every host assigns shards alike.
     ///
-    /// - Throws: `DatasetError.directoryNotFound`, `.noTrainShards` (with a `swiftddp prepare`
-    ///   hint) or `.inconsistentShards`.
+    /// - Throws: `DatasetError.directoryNotFound`, `.notADirectory`, `.noTrainShards` (with a
+    ///   `swiftddp prepare` hint) or `.inconsistentShards`.
     public init(path: String, requireAllShards: Bool = true) throws {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DatasetError.directoryNotFound(path)
         }
+        guard isDirectory.boolValue else { throw DatasetError.notADirectory(path) }
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: path)

@@ -35,6 +35,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case rowsOutOfRange(file: String, rows: Range<Int>, rowCount: Int)
     /// A dataset directory does not exist.
     case directoryNotFound(String)
+    /// A dataset directory's path names a file.
+    case notADirectory(String)
     /// A dataset directory has no `train-*.h5` files.
     case noTrainShards(directory: String)
     /// A dataset directory's training shards do not form one complete set.
@@ -91,6 +93,9 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return "\(file): rows \(rows.lowerBound)..<\(rows.upperBound) requested but it has \(rowCount) rows"
         case let .directoryNotFound(path):
             return "dataset directory \(path) does not exist (run `swiftddp prepare fashion-mnist --out \(path)`)"
+        case let .notADirectory(path):
+            return "\(path) is a file, not a dataset directory (give data.dir or --data the directory that holds "
+                + "the train-*.h5 shards)"
         case let .noTrainShards(directory):
             return "\(directory) holds no train-*.h5 shards (run `swiftddp prepare fashion-mnist --out \(directory)`)"
         case let .inconsistentShards(directory, problem):

@@ -19,6 +19,8 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     case notHDF5(String)
     /// Nothing exists at the path.
     case fileNotFound(String)
+    /// The path is a directory where a file was expected.
+    case isDirectory(String)
     /// The file has no object (dataset, group or attribute) of that name.
     case missingObject(file: String, name: String)
     /// The stored type cannot be read as the requested one (e.g. strings read as floats).
@@ -32,14 +34,19 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
         case let .call(function, file, object, detail):
             let why = detail.isEmpty ? "" : ": \(detail)"
             var hint = ""
-            if detail.contains("lock") {
+            if detail.contains("unable to lock file") {
                 hint = " (another process has the file open for writing; wait for it, or set HDF5_USE_FILE_LOCKING=FALSE)"
+            } else if detail.contains("truncated file") {
+                hint = " (the file is shorter than its header says: truncated by an interrupted copy or write; "
+                    + "copy or write it again)"
             }
             return "\(function) failed on \(object) in \(file)\(why)\(hint)"
         case let .notHDF5(path):
-            return "\(path) is not an HDF5 file (check the path; datasets are made with `swiftddp prepare`)"
+            return "\(path) is not an HDF5 file (check the path)"
         case let .fileNotFound(path):
             return "\(path) does not exist"
+        case let .isDirectory(path):
+            return "\(path) is a directory, not an HDF5 file"
         case let .missingObject(file, name):
             return "\(file) has no object named \(name)"
         case let .typeMismatch(file, object, found, expected):

@@ -50,10 +50,13 @@ public final class HDF5File {
 
     /// Opens an existing file read-only.
     ///
-    /// - Throws: `HDF5Error.fileNotFound` when nothing is at `path`, `HDF5Error.notHDF5` when the
-    ///   file is not HDF5 (a text file, say), `HDF5Error.call("H5Fopen", …)` otherwise.
+    /// - Throws: `HDF5Error.fileNotFound` when nothing is at `path`, `HDF5Error.isDirectory` for a
+    ///   directory, `HDF5Error.notHDF5` when the file is not HDF5 (a text file, say),
+    ///   `HDF5Error.call("H5Fopen", …)` otherwise.
     public static func open(path: String) throws -> HDF5File {
-        guard FileManager.default.fileExists(atPath: path) else { throw HDF5Error.fileNotFound(path) }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw HDF5Error.fileNotFound(path) }
+        guard !isDirectory.boolValue else { throw HDF5Error.isDirectory(path) }
         let isHDF5 = try hdf5Call("H5Fis_hdf5", file: path, object: "/") { H5Fis_hdf5(path) }
         guard isHDF5 > 0 else { throw HDF5Error.notHDF5(path) }
         let id = try hdf5Call("H5Fopen", file: path, object: "/") {

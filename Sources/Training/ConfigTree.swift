@@ -90,6 +90,38 @@ public indirect enum ConfigTree: Equatable, Sendable {
     }
 }
 
+extension ConfigTree {
+    /// The `--set` override to name in an error about the dotted `key` of the tree that `overrides`
+    /// made of this one (the file): the last override that set the key or a value around it
+    /// (`--set loss={…}` for `loss.type`), or that put the key into the tree, the file not
+    /// holding it (`--set schedul.type=cosine` for an unknown `schedul`). Nil when the file is
+    /// to blame.
+    func override(blamedFor key: String, among overrides: [String]) -> String? {
+        overrides.last { override in
+            let path = String(override.prefix { $0 != "=" })
+            return path == key || key.hasPrefix(path + ".") || (path.hasPrefix(key + ".") && !holds(key))
+        }
+    }
+
+    /// Whether the dotted `path` (list elements by index) names a value in this tree.
+    func holds(_ path: String) -> Bool {
+        var node = self
+        for part in path.split(separator: ".").map(String.init) {
+            switch node {
+            case .map(let pairs):
+                guard let value = pairs.last(where: { $0.key == part })?.value else { return false }
+                node = value
+            case .list(let items):
+                guard let index = Int(part), items.indices.contains(index) else { return false }
+                node = items[index]
+            case .scalar:
+                return false
+            }
+        }
+        return true
+    }
+}
+
 /// A config that cannot be used, naming the file (or flag) and the key.
 public struct ConfigError: Error, CustomStringConvertible {
     /// The config file or the `--set` flag.

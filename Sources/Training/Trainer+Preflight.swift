@@ -154,10 +154,11 @@ extension Trainer {
             }
             return access(path, W_OK) == 0 ? [] : [RunDirectoryError.cannotWrite(path, "the directory is not writable").description]
         }
-        if options.resume != nil {
-            return ["run directory \(path) does not exist, so there is nothing to resume (check --run-dir, or drop --resume to start a new run)"]
+        if options.resume == .latest {
+            return ["run directory \(path) does not exist, so there is nothing to resume (check --run-dir; "
+                + "--resume-from FILE goes on from a checkpoint into a new directory; drop --resume to start a new run)"]
         }
-        // a new directory: its nearest existing ancestor must be a writable directory
+        // a new directory (also for --resume-from FILE): its nearest existing ancestor must be a writable directory
         var ancestor = Substring(path)
         repeat {
             while ancestor.hasSuffix("/") && ancestor.count > 1 { ancestor = ancestor.dropLast() }

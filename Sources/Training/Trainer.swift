@@ -143,14 +143,31 @@ public final class Trainer {
             totalSteps = min(config.maxSteps ?? Int.max,
                              start.step + max(0, (config.epochs - start.epoch) * stepsPerEpoch - start.stepInEpoch))
             epochs = start.epoch + (start.stepInEpoch + max(0, totalSteps - start.step) + stepsPerEpoch - 1) / stepsPerEpoch
+            if totalSteps <= start.step {
+                console.print0("nothing left to train: the checkpoint is at step \(start.step), where this run ends "
+                    + "(training.epochs \(config.epochs)\(config.maxSteps.map { ", training.max_steps \($0)" } ?? "")); "
+                    + "raise --epochs or --max-steps to train on. Nothing was written to \(runDirectory.path).")
+                var summary = TrainingSummary(runDirectory: runDirectory.path)
+                summary.steps = start.step
+                summary.epochs = start.epoch
+                summary.parameters = Array(model.store.values.buffer)
+                summary.checksum = model.store.checksum()
+                return summary
+            }
         }
 
-        // ---- run directory and log (rank 0), the first writes, after every check; a resumed run appends
+        // ---- run directory and log (rank 0), the first writes, after every check. A resumed run
+        // appends; a checkpoint file taken into a directory that holds no run yet starts it.
         var metrics: RunMetricsWriter?
         if rank == 0 {
-            if options.resume == nil { try runDirectory.prepareFresh(config: config, overwrite: options.overwrite) }
-            console.openLog(path: runDirectory.logPath, append: options.resume != nil)
-            metrics = try RunMetricsWriter(runDirectory: runDirectory, config: config, worldSize: worldSize, append: options.resume != nil)
+            let startsDirectory = switch options.resume {
+            case nil: true
+            case .latest: false
+            case .file: !FileManager.default.fileExists(atPath: runDirectory.metricsPath)
+            }
+            if startsDirectory { try runDirectory.prepareFresh(config: config, overwrite: options.overwrite) }
+            console.openLog(path: runDirectory.logPath, append: !startsDirectory)
+            metrics = try RunMetricsWriter(runDirectory: runDirectory, config: config, worldSize: worldSize, append: !startsDirectory)
         }
         if options.resume != nil {
             var record = MetricsRecord()

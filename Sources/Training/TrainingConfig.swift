@@ -452,12 +452,13 @@ public struct TrainingConfig: Equatable, Sendable {
         } catch {
             throw ConfigError(source: path, key: nil, message: "cannot be read: \(error.localizedDescription)")
         }
-        let tree = try ConfigTree.parse(yaml: text, source: path).applying(overrides: overrides)
+        let file = try ConfigTree.parse(yaml: text, source: path)
+        _ = try ConfigReader(file, source: path, path: "")   // the file's own top level must be a mapping
+        let tree = try file.applying(overrides: overrides)
         do {
             return try TrainingConfig(tree: tree, source: path)
         } catch let error as ConfigError {
-            // Blame the --set flag, not the file, for a key that the flag put there.
-            if let key = error.key, let override = overrides.last(where: { $0.hasPrefix(key + "=") || key.hasPrefix(($0.split(separator: "=").first ?? "") + ".") }) {
+            if let key = error.key, let override = file.override(blamedFor: key, among: overrides) {
                 throw ConfigError(source: "--set \(override)", key: error.key, message: error.message)
             }
             throw error

@@ -28,6 +28,10 @@ import Testing
         let directory = TemporaryDirectory()
         let absent = directory.file("absent")
         #expect(throws: DatasetError.directoryNotFound(absent)) { try DatasetDirectory(path: absent) }
+        let file = directory.file("data.csv")
+        try "x,y\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let notADirectory = #expect(throws: DatasetError.notADirectory(file)) { try DatasetDirectory(path: file) }
+        #expect(notADirectory?.description.hasPrefix("\(file) is a file, not a dataset directory") == true)
         touch(directory, ["val.h5"])
         let error = #expect(throws: DatasetError.noTrainShards(directory: directory.path)) {
             try DatasetDirectory(path: directory.path)

@@ -153,6 +153,25 @@ import Testing
         #expect(notHDF5?.description.hasPrefix("\(text) is not an HDF5 file") == true)
         let missing = directory.file("missing.h5")
         #expect(throws: HDF5Error.fileNotFound(missing)) { try HDF5File.open(path: missing) }
+        let folder = directory.file("folder.h5")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let isDirectory = #expect(throws: HDF5Error.isDirectory(folder)) { try HDF5File.open(path: folder) }
+        #expect(isDirectory?.description == "\(folder) is a directory, not an HDF5 file")
+    }
+
+    @Test func aTruncatedFileIsCalledTruncatedNotLocked() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("whole.h5")
+        try HDF5File.writeAtomically(path: path) { file in
+            try file.write([Float](repeating: 1, count: 4096), shape: [4096], to: "/x")
+        }
+        let bytes = try Foundation.Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = directory.file("cut.h5")
+        try bytes.prefix(3000).write(to: URL(fileURLWithPath: cut))
+        let error = #expect(throws: HDF5Error.self) { try HDF5File.open(path: cut) }
+        let text = error?.description ?? ""
+        #expect(text.contains(cut) && text.contains("truncated by an interrupted copy or write"), "\(text)")
+        #expect(!text.contains("another process has the file open"), "\(text)")
     }
 
     @Test func failedCallsNameTheCallFileAndObject() throws {

@@ -95,6 +95,36 @@ struct ResumeTests {
         #expect(resumed.output.contains("test accuracy"))
     }
 
+    @Test func resumingFromAFileIntoANewDirectoryStartsItAndEqualsNeverStopping() throws {
+        let directory = try workspace()
+        let train = ["train", "--config", directory.file("config.yaml")]
+        let straight = try run("simulate", train + ["--run-dir", directory.file("straight")])
+        #expect(straight.status == 0, "\(straight.error)")
+        #expect(try run("simulate", train + ["--run-dir", directory.file("stopped"), "--max-steps", "30"]).status == 0)
+        let checkpoint = try #require(CheckpointDirectory(path: directory.file("stopped/checkpoints")).files().first)
+        let forked = try run("simulate", train + ["--run-dir", directory.file("forked/deeper"), "--resume-from", checkpoint])
+        #expect(forked.status == 0, "\(forked.error)")
+        #expect(parameterChecksum(forked.output) == parameterChecksum(straight.output))
+        for file in ["config.yaml", "metrics.jsonl", "train.log"] {
+            #expect(FileManager.default.fileExists(atPath: directory.file("forked/deeper/\(file)")), "\(file) missing")
+        }
+        let metrics = try String(contentsOfFile: directory.file("forked/deeper/metrics.jsonl"), encoding: .utf8)
+        #expect(metrics.contains("\"split\":\"resume\"") && metrics.contains("\"split\":\"test\""))
+    }
+
+    @Test func resumingARunThatAlreadyEndedWritesNothing() throws {
+        let directory = try workspace()
+        let train = ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run")]
+        #expect(try run("simulate", train + ["--max-steps", "30"]).status == 0)
+        let metrics = try Data(contentsOf: URL(fileURLWithPath: directory.file("run/metrics.jsonl")))
+        let log = try Data(contentsOf: URL(fileURLWithPath: directory.file("run/train.log")))
+        let again = try run("simulate", train + ["--resume", "--max-steps", "24"])
+        #expect(again.status == 0, "\(again.error)")
+        #expect(again.output.contains("nothing left to train: the checkpoint is at step 30"), "\(again.output)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file("run/metrics.jsonl"))) == metrics)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file("run/train.log"))) == log)
+    }
+
     @Test func sigtermToOneRankCheckpointsAndResumingFinishes() throws {
         guard mpirunAvailable else { return }
         let directory = try workspace()

@@ -104,6 +104,56 @@ struct TrainingConfigTests {
         #expect(error?.description.contains("it has 5 items") == true)
     }
 
+    @Test func aSectionThatOnlyAnOverrideCreatesIsBlamedOnTheOverride() throws {
+        for override in ["schedul.type=cosine", "optimiser.lr=0.1"] {
+            let error = #expect(throws: ConfigError.self) {
+                try TrainingConfig.load(path: defaultConfigPath, overrides: ["training.max_steps=2", override])
+            }
+            #expect(error?.source == "--set \(override)", "\(String(describing: error))")
+            #expect(error?.message.contains("is not a known key") == true)
+        }
+        // the same misspelt section in the file itself is the file's
+        let file = try temporaryConfig("name: x\nschedul:\n  type: cosine\nmodel:\n  layers: [{type: dense, units: 2}]\n")
+        let error = #expect(throws: ConfigError.self) {
+            try TrainingConfig.load(path: file, overrides: ["schedul.type=step"])
+        }
+        #expect(error?.key == "schedul" && error?.source == file, "\(String(describing: error))")
+    }
+
+    @Test func aConfigThatIsNotAMappingIsNamedBeforeAnyOverride() throws {
+        for text in ["- a\n", "just text\n"] {
+            let file = try temporaryConfig(text)
+            let error = #expect(throws: ConfigError.self) {
+                try TrainingConfig.load(path: file, overrides: ["training.max_steps=2"])
+            }
+            #expect(error?.source == file && error?.key == "(top level)", "\(String(describing: error))")
+            #expect(error?.message == "must be a mapping of keys")
+        }
+    }
+
+    @Test func yamlAnchorsAndAliasesAreExpanded() throws {
+        let file = try temporaryConfig("""
+            training:
+              batch_size: &size 8
+              log_every: *size
+            model:
+              layers:
+                - &hidden {type: dense, units: 16}
+                - {type: relu}
+                - *hidden
+            """)
+        let config = try TrainingConfig.load(path: file)
+        #expect(config.batchSize == 8 && config.logEvery == 8)
+        #expect(config.layers.count == 3 && config.layers[0] == config.layers[2])
+        #expect(try TrainingConfig(tree: ConfigTree.parse(yaml: config.yaml, source: "resolved"), source: "resolved") == config)
+    }
+
+    private func temporaryConfig(_ text: String) throws -> String {
+        let path = NSTemporaryDirectory() + "swiftddp-config-\(UUID().uuidString).yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
     @Test func missingFileIsNamed() throws {
         let error = #expect(throws: ConfigError.self) { try TrainingConfig.load(path: "/nonexistent/x.yaml") }
         #expect(error?.description.contains("/nonexistent/x.yaml") == true)
