@@ -443,8 +443,12 @@ public struct TrainingConfig: Equatable, Sendable {
     /// Loads a YAML file and applies `--set` overrides.
     /// - Throws: `ConfigError` naming the file and key, or the file's read error.
     public static func load(path: String, overrides: [String] = []) throws -> TrainingConfig {
-        guard FileManager.default.fileExists(atPath: path) else {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ConfigError(source: path, key: nil, message: "does not exist (pass --config FILE, e.g. launch/configs/fashion-mnist-mlp.yaml)")
+        }
+        guard !isDirectory.boolValue else {
+            throw ConfigError(source: path, key: nil, message: "is a directory (pass --config FILE, e.g. launch/configs/fashion-mnist-mlp.yaml)")
         }
         let text: String
         do {

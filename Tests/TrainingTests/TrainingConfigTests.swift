@@ -157,6 +157,10 @@ struct TrainingConfigTests {
     @Test func missingFileIsNamed() throws {
         let error = #expect(throws: ConfigError.self) { try TrainingConfig.load(path: "/nonexistent/x.yaml") }
         #expect(error?.description.contains("/nonexistent/x.yaml") == true)
+        let directory = NSTemporaryDirectory() + "swiftddp-config-dir-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let isDirectory = #expect(throws: ConfigError.self) { try TrainingConfig.load(path: directory) }
+        #expect(isDirectory?.description.hasPrefix("\(directory) is a directory") == true, "\(String(describing: isDirectory))")
     }
 }
 
