@@ -40,7 +40,7 @@ extension EvaluateCommand {
                 let predicted = (0..<k).map { "\(values[row * k + $0])" }
                 text += "\(row)," + truth.joined(separator: ",") + "," + predicted.joined(separator: ",") + "\n"
             }
-            try text.write(toFile: predictions, atomically: true, encoding: .utf8)
+            try OutputFile.write(text, to: predictions, what: "predictions file")
         }
         switch format {
         case .table:

@@ -71,11 +71,7 @@ struct MetricsCommand: ParsableCommand {
             }
             if let plot {
                 let svg = SVGPlot(title: "swiftddp metrics: " + names.joined(separator: ", ")).render(Chart.standard(for: reviews, xAxis: xAxis.rawValue))
-                do {
-                    try svg.write(toFile: plot, atomically: true, encoding: .utf8)
-                } catch {
-                    throw MetricsError.writeFailed(path: plot, reason: error.localizedDescription)
-                }
+                try OutputFile.write(svg, to: plot, what: "plot")
                 if format == .table { print("plot: \(plot)") }
             }
         } catch {

@@ -1,7 +1,7 @@
 // `swiftddp evaluate` with a dataset file that is not what the checkpoint was trained on (other
-// features, other classes, regression data for a classifier and the reverse), and an ensemble
-// of a classifier and a regression model. Each is a runtime failure (exit 1) reported in one
-// line that names the files and the cause.
+// features, other classes, regression data for a classifier and the reverse), an ensemble of a
+// classifier and a regression model, and predictions for a directory that does not exist. Each
+// is a runtime failure (exit 1) reported in one line that names the files and the cause.
 import Foundation
 import Testing
 import TestSupport
@@ -61,5 +61,20 @@ struct EvaluateMismatchTests {
             + "loss mse) predict different things; the checkpoints of an ensemble must all be classifiers or all be regression models")
         let fits = try swiftddp("evaluate", "--checkpoint", regression, "--data", directory.file("datareg/test.h5"))
         #expect(fits.status == 0, "\(fits.error)")
+    }
+
+    @Test func predictionsForAMissingDirectoryNameTheDirectory() throws {
+        let directory = try workspace()
+        let classifier = directory.file("run/checkpoints/ckpt-00000004.h5"), regression = directory.file("rreg/checkpoints/ckpt-00000004.h5")
+        for (checkpoint, data, file) in [(classifier, "data/test.h5", "nodir/p.csv"), (classifier, "data/test.h5", "nodir/p.h5"),
+                                         (regression, "datareg/test.h5", "nodir/p.csv")] {
+            let result = try swiftddp("evaluate", "--checkpoint", checkpoint, "--data", directory.file(data), "--predictions", directory.file(file))
+            expectFailure(result, "cannot write predictions file \(directory.file(file)): directory \(directory.file("nodir")) does not exist")
+        }
+        // a file where a directory should be
+        try "".write(toFile: directory.file("plain"), atomically: true, encoding: .utf8)
+        let notADirectory = try swiftddp("evaluate", "--checkpoint", classifier, "--data", directory.file("data/test.h5"),
+                                         "--predictions", directory.file("plain/p.csv"))
+        expectFailure(notADirectory, "cannot write predictions file \(directory.file("plain/p.csv")): \(directory.file("plain")) is not a directory")
     }
 }

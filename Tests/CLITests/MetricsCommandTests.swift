@@ -110,4 +110,13 @@ struct MetricsCommandTests {
         let missing = try swiftddp("metrics", directory.file("nowhere"))
         #expect(missing.status != 0 && missing.error.contains(directory.file("nowhere/metrics.jsonl")), "\(missing.error)")
     }
+
+    @Test func plotForAMissingDirectoryNamesThePlotAndTheDirectory() throws {
+        let directory = try twoRuns()
+        let result = try swiftddp("metrics", directory.file("fast"), "--plot", directory.file("nodir/x.svg"))
+        #expect(result.status == 1, "exit \(result.status): \(result.error)")
+        #expect(result.error == "swiftddp: error: cannot write plot \(directory.file("nodir/x.svg")): directory \(directory.file("nodir")) does not exist\n",
+                "\(result.error)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("nodir")))
+    }
 }
