@@ -64,7 +64,9 @@ public struct RunReport: Sendable {
             lines.append("  best epoch \(best.epoch) (step \(best.step)) by \(monitor)")
             lines += wrapped("    val   ", fields(best.validation, run.evaluationMetrics))
         } else {
-            lines.append("  best epoch: none yet (no val record with \(monitor))")
+            // a run in its first epoch has no val record yet; a run with val records lacking it never will
+            lines.append(run.validationCurve.isEmpty ? "  best epoch: none yet (no val record with \(monitor))"
+                                                     : "  best epoch: none (no val record has a value of \(monitor))")
         }
         lines.append("  final")
         if let last = run.trainCurve.last { lines += wrapped("    train ", fields(last.values, run.trainMetrics)) }

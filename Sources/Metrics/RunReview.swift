@@ -8,6 +8,10 @@ let trainBookkeeping: Set<String> = ["time", "step", "epoch", "steps", "samples"
 /// The same for val and test records.
 let evaluationBookkeeping: Set<String> = ["time", "step", "epoch", "samples", "world_size"]
 
+/// Every metric name a val or test record can hold (docs/metrics.md): the loss, accuracy, the
+/// regression metrics and the names `evaluation.metrics` accepts. A run's records hold some of them.
+public let evaluationMetricNames: [String] = ["loss"] + ClassificationReport.metricNames + ["mae", "mse", "rmse", "r2"]
+
 /// Metrics where lower is better (the rest, such as accuracy, F1, AUC and R², are better higher).
 public let lowerIsBetterMetrics: Set<String> = ["loss", "log_loss", "mae", "mse", "rmse"]
 
@@ -200,6 +204,13 @@ public struct RunReview: Sendable {
             best = row
         }
         return best
+    }
+
+    /// Whether `monitor` can pick a best epoch of this run, now or once it has val records: a
+    /// name val records can hold (`evaluationMetricNames`), or one that its records hold.
+    public func canMonitor(_ monitor: String) -> Bool {
+        let key = RunReview.validationKey(monitor)
+        return evaluationMetricNames.contains(key) || evaluationMetrics.contains(key)
     }
 
     /// `val_loss` → `loss`; a name without the prefix is taken as it is.

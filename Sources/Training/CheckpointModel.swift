@@ -59,43 +59,102 @@ public struct CheckpointModel: Sendable {
     /// Builds the model for the samples of `shard`, loads every parameter, and returns the
     /// class probabilities of every sample (evaluation mode, batches of `batchSize`, by default
     /// the config's `training.eval_batch_size`).
-    /// - Throws: `TrainingError.modelDoesNotFitData` when the data does not fit the model,
-    ///   `CheckpointError.doesNotFitModel` when a parameter is missing or has another size.
+    /// - Throws: `EvaluationError` naming `shard`'s file and the checkpoint when the data does not
+    ///   fit the checkpoint (regression data, other features, other classes) or the checkpoint
+    ///   does not fit its own config.
     public func predict(_ shard: DatasetShard, batchSize: Int? = nil) throws -> ClassificationPredictions {
-        let model = try loadedModel(for: shard, outputs: shard.numClasses, source: "\(shard.path) has num_classes \(shard.numClasses)")
+        let model = try loadedModel(for: shard, outputs: shard.numClasses)
         let result = evaluate(model, loss: SoftmaxCrossEntropy(), on: shard, batchSize: batchSize ?? config.evalBatchSize)
         return result.predictions!   // softmax cross-entropy always keeps them
     }
 
     /// Builds the regression model for the samples of `shard` (which must hold float targets),
     /// loads every parameter, and returns every sample's predicted values, (N, K) row-major.
-    /// - Throws: as `predict`, and `TrainingError.modelDoesNotFitData` when `shard` holds class ids.
+    /// - Throws: as `predict`; `EvaluationError.task` when `shard` holds class ids.
     public func predictValues(_ shard: DatasetShard, batchSize: Int? = nil) throws -> [Float] {
-        guard let targets = shard.targets else {
-            throw TrainingError.modelDoesNotFitData("\(path) was trained with loss \(config.loss) (a regression) but \(shard.path) holds class ids, not float targets")
-        }
-        let model = try loadedModel(for: shard, outputs: targets.rowLength, source: "\(shard.path) has \(targets.rowLength) target(s)")
-        var values = [Float](repeating: 0, count: targets.count)
+        let model = try loadedModel(for: shard, outputs: shard.numTargets)
+        var values = [Float](repeating: 0, count: shard.count * shard.numTargets)
         let step = batchSize ?? config.evalBatchSize
         var start = 0
         while start < shard.count {
             let end = min(start + step, shard.count)
             let outputs = model.forward(shard.features.rows(start..<end), mode: .evaluation)
-            values.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * targets.rowLength).update(from: outputs.pointer, count: outputs.count) }
+            values.withUnsafeMutableBufferPointer { $0.baseAddress!.advanced(by: start * shard.numTargets).update(from: outputs.pointer, count: outputs.count) }
             start = end
         }
         return values
     }
 
+    /// The error for evaluating this checkpoint on `shard` when one holds class labels and the
+    /// other predicts values (or the reverse), or nil when their tasks agree.
+    private func taskMismatch(with shard: DatasetShard) -> EvaluationError? {
+        let predictsClasses = task != .regression
+        guard predictsClasses != (shard.task == .classification) else { return nil }
+        let outputs = try? Sequential(config.layers.map { $0.makeLayer() }, inputShape: shard.featureShape).outputShape.reduce(1, *)
+        return .task(data: shard.path, dataTask: shard.task, dataSize: shard.task == .classification ? shard.numClasses : shard.numTargets,
+                     checkpoint: path, loss: config.loss, outputs: outputs)
+    }
+
     /// The model built exactly as training built it, for the samples of `shard` and `outputs`
-    /// values per sample (the data's requirement, explained by `source`), with every parameter
-    /// and buffer of the checkpoint loaded.
-    private func loadedModel(for shard: DatasetShard, outputs: Int, source: String) throws -> Sequential {
+    /// values per sample, with every parameter and buffer of the checkpoint loaded. Checks first
+    /// that the data is what the checkpoint was trained on: the task, then the samples' shape
+    /// (through the sizes of the stored parameters), then the classes or targets.
+    private func loadedModel(for shard: DatasetShard, outputs: Int) throws -> Sequential {
+        if let mismatch = taskMismatch(with: shard) { throw mismatch }
+        let shape = shard.featureShape
+        func shapeError(trained: [Int]?, detail: String) -> EvaluationError {
+            .sampleShape(data: shard.path, shape: shape, checkpoint: path, trainedShape: trained, detail: detail)
+        }
+        if let trained = config.inputShape, trained.reduce(1, *) != shape.reduce(1, *) {
+            throw shapeError(trained: trained, detail: "its model.input_shape is \(trained)")
+        }
+        let candidate: Sequential
+        do {
+            candidate = try Sequential(config.layers.map { $0.makeLayer() }, inputShape: shape)
+        } catch {
+            throw shapeError(trained: nil, detail: "\(error)")
+        }
+        if let mismatch = firstSizeMismatch(candidate) {
+            throw shapeError(trained: trainedSampleShape(near: shape, stored: mismatch.stored, built: mismatch.built),
+                             detail: "its parameter \(mismatch.name) has \(mismatch.stored) values, a model for these samples \(mismatch.built)")
+        }
+        if candidate.outputShape.reduce(1, *) != outputs {
+            let trained = candidate.outputShape.reduce(1, *)
+            throw shard.task == .classification
+                ? EvaluationError.classCount(data: shard.path, classes: outputs, checkpoint: path, trained: trained)
+                : EvaluationError.targetCount(data: shard.path, targets: outputs, checkpoint: path, trained: trained)
+        }
         let builder = Trainer(config: config, options: RunOptions(runDirectory: ""), communicator: SingleProcessCommunicator(),
                               console: Console(rank: 0, quiet: true))
-        let model = try builder.buildModel(sampleShape: shard.featureShape, outputs: outputs, source: source, dataPath: shard.path)
+        let model = try builder.buildModel(sampleShape: shape, outputs: outputs, source: "\(shard.path) has \(outputs) outputs per sample",
+                                           dataPath: shard.path)
         try load(into: model)
         return model
+    }
+
+    /// The first parameter of `model` whose size differs from the checkpoint's parameter of that
+    /// name: its name, the stored and the built number of values.
+    private func firstSizeMismatch(_ model: Sequential) -> (name: String, stored: Int, built: Int)? {
+        var stored: [String: Int] = [:]
+        for entry in parameters { stored[entry.name] = entry.values.count }
+        for view in model.store.parameters {
+            if let count = stored[view.name], count != view.count { return (view.name, count, view.count) }
+        }
+        return nil
+    }
+
+    /// The sample shape the checkpoint was trained on, if one axis of `shape` scaled by
+    /// `stored / built` (a parameter's stored and built sizes) gives a model whose every
+    /// parameter has the stored size; nil when no such shape is found.
+    private func trainedSampleShape(near shape: [Int], stored: Int, built: Int) -> [Int]? {
+        for axis in shape.indices where (shape[axis] * stored) % built == 0 {
+            var trained = shape
+            trained[axis] = shape[axis] * stored / built
+            guard trained[axis] > 0, trained != shape,
+                  let model = try? Sequential(config.layers.map { $0.makeLayer() }, inputShape: trained) else { continue }
+            if firstSizeMismatch(model) == nil { return trained }
+        }
+        return nil
     }
 
     /// Copies every parameter and every buffer (BatchNorm's running statistics) by name; the
@@ -112,15 +171,15 @@ public struct CheckpointModel: Sendable {
         for entry in entries { saved[entry.name] = entry.values }
         for view in views {
             guard let values = saved.removeValue(forKey: view.name) else {
-                throw CheckpointError.doesNotFitModel(path: path, detail: "it has no \(what) \(view.name)")
+                throw EvaluationError.inconsistentCheckpoint(checkpoint: path, detail: "it has no \(what) \(view.name)")
             }
             guard values.count == view.count else {
-                throw CheckpointError.doesNotFitModel(path: path, detail: "\(what) \(view.name) has \(values.count) values, the model \(view.count)")
+                throw EvaluationError.inconsistentCheckpoint(checkpoint: path, detail: "its \(what) \(view.name) has \(values.count) values, the model \(view.count)")
             }
             _ = value(view).buffer.update(fromContentsOf: values)
         }
         if let extra = saved.keys.sorted().first {
-            throw CheckpointError.doesNotFitModel(path: path, detail: "its \(what) \(extra) is not in the model built from its config")
+            throw EvaluationError.inconsistentCheckpoint(checkpoint: path, detail: "its \(what) \(extra) is not in the model")
         }
     }
 }

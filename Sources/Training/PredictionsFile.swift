@@ -20,15 +20,12 @@ public enum PredictionsFile {
         let predicted = predictions.predicted
         let k = predictions.classes
         if path.hasSuffix(".h5") || path.hasSuffix(".hdf5") {
-            try HDF5File.writeAtomically(path: path) { file in
-                try file.writeAttribute("format", format)
-                try file.writeAttribute("format_version", 1)
-                try file.writeAttribute("data", dataPath)
-                try file.writeAttribute("checkpoints", checkpoints)
-                if !classNames.isEmpty { try file.writeAttribute("class_names", classNames) }
-                try file.write(predictions.labels, shape: [predictions.count], to: "/labels")
-                try file.write(predicted, shape: [predictions.count], to: "/predicted")
-                try file.write(predictions.probabilities, shape: [predictions.count, k], to: "/probabilities")
+            do {
+                try writeHDF5(predictions, predicted: predicted, to: path, classNames: classNames, dataPath: dataPath, checkpoints: checkpoints)
+            } catch {
+                // HDF5's own error for a missing directory says only that H5Fcreate failed
+                if let problem = OutputFile.directoryProblem(for: path) { throw OutputFileError(what: "predictions file", path: path, reason: problem) }
+                throw error
             }
             return
         }
@@ -39,10 +36,21 @@ public enum PredictionsFile {
             for j in 0..<k { text += ",\(predictions.probabilities[row * k + j])" }
             text += "\n"
         }
-        do {
-            try text.write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw MetricsError.writeFailed(path: path, reason: "\(error)")
+        try OutputFile.write(text, to: path, what: "predictions file")
+    }
+
+    private static func writeHDF5(_ predictions: ClassificationPredictions, predicted: [Int32], to path: String, classNames: [String],
+                                  dataPath: String, checkpoints: [String]) throws {
+        let k = predictions.classes
+        try HDF5File.writeAtomically(path: path) { file in
+            try file.writeAttribute("format", format)
+            try file.writeAttribute("format_version", 1)
+            try file.writeAttribute("data", dataPath)
+            try file.writeAttribute("checkpoints", checkpoints)
+            if !classNames.isEmpty { try file.writeAttribute("class_names", classNames) }
+            try file.write(predictions.labels, shape: [predictions.count], to: "/labels")
+            try file.write(predicted, shape: [predictions.count], to: "/predicted")
+            try file.write(predictions.probabilities, shape: [predictions.count, k], to: "/probabilities")
         }
     }
 }

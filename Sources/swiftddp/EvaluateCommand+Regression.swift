@@ -9,11 +9,10 @@ import Training
 
 extension EvaluateCommand {
     func runRegression(_ models: [CheckpointModel], on shard: DatasetShard) throws {
-        guard let targets = shard.targets else {
-            throw ValidationError("\(models[0].path) was trained with loss \(models[0].config.loss) (a regression) but \(data) holds class ids")
-        }
-        let k = targets.rowLength
+        // predictValues refuses a file of class labels (EvaluationError.task, naming both files)
         let members = try models.map { try $0.predictValues(shard, batchSize: batchSize) }
+        guard let targets = shard.targets else { preconditionFailure("predictValues evaluated \(data), which holds no float targets") }
+        let k = targets.rowLength
         var ensemble: [Float]?
         if members.count > 1 {
             var mean = [Float](repeating: 0, count: targets.count)
@@ -41,7 +40,7 @@ extension EvaluateCommand {
                 let predicted = (0..<k).map { "\(values[row * k + $0])" }
                 text += "\(row)," + truth.joined(separator: ",") + "," + predicted.joined(separator: ",") + "\n"
             }
-            try text.write(toFile: predictions, atomically: true, encoding: .utf8)
+            try OutputFile.write(text, to: predictions, what: "predictions file")
         }
         switch format {
         case .table:

@@ -46,20 +46,15 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         do {
             let models = try checkpoints.map { try CheckpointModel.read(path: $0) }
+            if let binary = models.first(where: { $0.task == .binary }) {
+                throw EvaluationError.unsupportedLoss(checkpoint: binary.path, loss: binary.config.loss)
+            }
+            if let other = models.first(where: { $0.task != models[0].task }) {
+                throw EvaluationError.mixedTasks(first: models[0].path, firstLoss: models[0].config.loss, other: other.path, otherLoss: other.config.loss)
+            }
             // the first checkpoint's config names the datasets in the file
             let shard = try DatasetShard.load(path: data, featuresKey: models[0].config.featuresKey, labelsKey: models[0].config.labelsKey)
-            let tasks = Set(models.map(\.task))
-            guard tasks.count == 1 else {
-                throw ValidationError("the checkpoints mix classification and regression models (losses "
-                    + "\(models.map(\.config.loss).joined(separator: ", "))); an ensemble needs one task")
-            }
-            switch models[0].task {
-            case .classification: break
-            case .regression: return try runRegression(models, on: shard)
-            case .binary:
-                throw ValidationError("\(models[0].path) was trained with loss binary_cross_entropy; evaluate supports softmax classifiers "
-                    + "and regression (mse, mae, huber) checkpoints; its validation records hold its accuracy")
-            }
+            if models[0].task == .regression { return try runRegression(models, on: shard) }
             var members: [ClassificationPredictions] = []
             for model in models { members.append(try model.predict(shard, batchSize: batchSize)) }
             let ensemble = members.count > 1 ? ClassificationPredictions.mean(members) : nil
@@ -80,8 +75,6 @@ struct EvaluateCommand: ParsableCommand {
             case .json:
                 print(report.json().rendered())
             }
-        } catch let error as ValidationError {
-            throw error
         } catch {
             throw fail(error)
         }

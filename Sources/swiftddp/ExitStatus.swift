@@ -1,5 +1,6 @@
 // Exit codes (docs/cli.md, docs/errors.md): 2 when the command line or the config is invalid in
-// itself, 1 when a valid command failed at runtime (data, files, checkpoints, ranks, the machine).
+// itself, or a flag names what the files it is used with cannot hold (CommandLineError); 1 when a
+// valid command failed at runtime (data, files, checkpoints, ranks, the machine).
 import ArgumentParser
 import Training
 
@@ -13,7 +14,7 @@ enum ExitStatus {
     /// The exit code for `error`.
     static func code(for error: any Error) -> Int32 {
         switch error {
-        case is ConfigError: return usage
+        case is ConfigError, is CommandLineError: return usage
         case let error as RaisedByEveryRank: return code(for: error.error)
         case let exit as ExitCode: return exit.rawValue
         default: return failure

@@ -60,6 +60,7 @@ struct MetricsCommand: ParsableCommand {
                 reviews.append(RunReview(history: try MetricsHistory.read(path: file), name: name))
                 monitors.append(monitor ?? configuredMonitor(run: run))
             }
+            if let monitor { try check(monitor: monitor, of: reviews) }
             var report = RunReport(runs: reviews, monitors: monitors)
             report.charts = charts
             report.chart = TerminalChart(width: width, unicode: !ascii)
@@ -71,16 +72,28 @@ struct MetricsCommand: ParsableCommand {
             }
             if let plot {
                 let svg = SVGPlot(title: "swiftddp metrics: " + names.joined(separator: ", ")).render(Chart.standard(for: reviews, xAxis: xAxis.rawValue))
-                do {
-                    try svg.write(toFile: plot, atomically: true, encoding: .utf8)
-                } catch {
-                    throw MetricsError.writeFailed(path: plot, reason: error.localizedDescription)
-                }
+                try OutputFile.write(svg, to: plot, what: "plot")
                 if format == .table { print("plot: \(plot)") }
             }
         } catch {
             throw fail(error)
         }
+    }
+
+    /// Refuses a `--monitor` that no run can be judged by: not a name val records can hold and in
+    /// no record of the runs. A known name that a run has no val record with yet (a run in its
+    /// first epoch) is fine: its best epoch is "none yet".
+    private func check(monitor: String, of reviews: [RunReview]) throws {
+        guard !reviews.contains(where: { $0.canMonitor(monitor) }) else { return }
+        var logged: [String] = []
+        for review in reviews { for name in review.evaluationMetrics where !logged.contains(name) { logged.append(name) } }
+        let files = reviews.map(\.path).joined(separator: ", ")
+        if logged.isEmpty {
+            throw CommandLineError("--monitor \(monitor) is not a metric that val records hold ("
+                + evaluationMetricNames.map { "val_" + $0 }.joined(separator: ", ") + "), and \(files) has no val record yet")
+        }
+        throw CommandLineError("--monitor \(monitor) is not a metric of the records in \(files); they have "
+            + logged.map { "val_" + $0 }.joined(separator: ", "))
     }
 
     /// Each run's directory name, or the path as given when two names are the same.

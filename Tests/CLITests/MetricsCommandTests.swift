@@ -110,4 +110,39 @@ struct MetricsCommandTests {
         let missing = try swiftddp("metrics", directory.file("nowhere"))
         #expect(missing.status != 0 && missing.error.contains(directory.file("nowhere/metrics.jsonl")), "\(missing.error)")
     }
+
+    @Test func monitorThatNoRecordCanHoldIsAUsageErrorListingTheRecordsMetrics() throws {
+        let directory = try twoRuns()
+        let log = directory.file("fast/metrics.jsonl")
+        let bogus = try swiftddp("metrics", directory.file("fast"), "--monitor", "val_bogus")
+        #expect(bogus.status == 2, "exit \(bogus.status): \(bogus.error)")
+        #expect(bogus.error == "swiftddp: error: --monitor val_bogus is not a metric of the records in \(log); "
+            + "they have val_loss, val_accuracy, val_f1_macro, val_auc\n", "\(bogus.error)")
+        // a name that val records can hold but this run's do not: no best epoch, not an error
+        let unlogged = try swiftddp("metrics", directory.file("fast"), "--monitor", "val_f1_weighted")
+        #expect(unlogged.status == 0 && unlogged.output.contains("best epoch: none (no val record has a value of val_f1_weighted)"),
+                "\(unlogged.output)\(unlogged.error)")
+
+        // a run still in its first epoch has no val record yet: a known name is "none yet", an unknown one an error
+        try FileManager.default.createDirectory(atPath: directory.file("first"), withIntermediateDirectories: true)
+        let trainOnly = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            .filter { $0.contains("\"split\":\"train\"") && $0.contains("\"epoch\":1,") }
+        try (trainOnly.joined(separator: "\n") + "\n").write(toFile: directory.file("first/metrics.jsonl"), atomically: true, encoding: .utf8)
+        let early = try swiftddp("metrics", directory.file("first"), "--monitor", "val_accuracy")
+        #expect(early.status == 0 && early.output.contains("best epoch: none yet (no val record with val_accuracy)"), "\(early.output)\(early.error)")
+        let earlyBogus = try swiftddp("metrics", directory.file("first"), "--monitor", "val_bogus")
+        #expect(earlyBogus.status == 2 && earlyBogus.error.hasPrefix("swiftddp: error: --monitor val_bogus is not a metric that val records hold (val_loss, "),
+                "exit \(earlyBogus.status): \(earlyBogus.error)")
+        #expect(earlyBogus.error.hasSuffix("), and \(directory.file("first/metrics.jsonl")) has no val record yet\n"), "\(earlyBogus.error)")
+        #expect(!earlyBogus.error.contains("Usage"))
+    }
+
+    @Test func plotForAMissingDirectoryNamesThePlotAndTheDirectory() throws {
+        let directory = try twoRuns()
+        let result = try swiftddp("metrics", directory.file("fast"), "--plot", directory.file("nodir/x.svg"))
+        #expect(result.status == 1, "exit \(result.status): \(result.error)")
+        #expect(result.error == "swiftddp: error: cannot write plot \(directory.file("nodir/x.svg")): directory \(directory.file("nodir")) does not exist\n",
+                "\(result.error)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("nodir")))
+    }
 }
