@@ -151,7 +151,12 @@ public struct CSVPreparer: Sendable {
         return report
     }
 
-    private func checkOptions() throws {
+    /// Checks the options that do not depend on the file: the shard count, the fractions and
+    /// their sum, and the number of targets for the task. `run(progress:)` calls it first; the
+    /// command calls it while validating its flags, so that such errors are usage errors.
+    ///
+    /// - Throws: `CSVError.invalidOption` naming the flag and the value.
+    public func checkOptions() throws {
         guard shards >= 1 else { throw CSVError.invalidOption("--shards must be ≥ 1, got \(shards)") }
         for (name, fraction) in [("--val-fraction", validationFraction), ("--test-fraction", testFraction)]
         where !(fraction >= 0 && fraction < 1) {

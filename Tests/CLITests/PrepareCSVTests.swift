@@ -9,6 +9,10 @@ import TestSupport
 struct PrepareCSVTests {
     /// Writes `csv` as `in.csv` in `directory` and runs `prepare csv` on it into `out`.
     private func prepare(_ directory: TemporaryDirectory, _ csv: String, out: String = "out", _ arguments: String...) throws -> CommandResult {
+        try prepare(directory, csv, out: out, arguments)
+    }
+
+    private func prepare(_ directory: TemporaryDirectory, _ csv: String, out: String = "out", _ arguments: [String]) throws -> CommandResult {
         try csv.write(toFile: directory.file("in.csv"), atomically: true, encoding: .utf8)
         return try runCommand(builtProduct("swiftddp"), ["prepare", "csv", "--input", directory.file("in.csv"), "--out", directory.file(out)] + arguments)
     }
@@ -117,14 +121,13 @@ struct PrepareCSVTests {
         let directory = try TemporaryDirectory("csv-bad")
         let file = directory.file("in.csv")
         let cases: [(csv: String, arguments: [String], message: String)] = [
+            ("", [], "\(file) is empty"),
             ("a,b,y\n1,2,3\n4,5,6\n7,abc,9\n", [], "\(file) line 4, column 'b': 'abc' is not a number"),
             ("a,b,y\n1,2,3\n4,5\n", [], "\(file) line 3: 2 cells but the header has 3 columns"),
             ("a,b,y\n1,\"2,3\n4,5,6\n", [], "\(file) line 2: a quote opened here is never closed"),
             ("a,a,y\n1,2,3\n", [], "\(file) line 1: the header names column 'a' twice"),
             ("a,b,y\n1,2,3\n", ["--features", "a,c"], "--features names column 'c' but \(file) has no such column; its columns are a, b, y"),
             ("a,b,y\n1,2,3\n", ["--features", "a,y"], "column 'y' of \(file) is given both as a feature and as a target"),
-            ("", [], "\(file) is empty"),
-            ("a,b,y\n1,2,3\n", ["--val-fraction", "0.6", "--test-fraction", "0.5"], "--val-fraction + --test-fraction must be < 1"),
         ]
         for (csv, arguments, message) in cases {
             try csv.write(toFile: file, atomically: true, encoding: .utf8)
@@ -140,6 +143,27 @@ struct PrepareCSVTests {
                                                              "--target", "y", "--task", "ranking"])
         #expect(task.status != 0 && task.error.contains("--task must be classification or regression"), "\(task.error)")
         #expect(!FileManager.default.fileExists(atPath: directory.file("out/train-00000-of-00001.h5")))
+    }
+
+    /// Options that cannot be satisfied whatever the file holds are a bad command line: exit 2, as
+    /// `--delimiter ';;'` is, and nothing is read or written.
+    @Test func unsatisfiableOptionsAreUsageErrors() throws {
+        let directory = try TemporaryDirectory("csv-usage")
+        let cases: [(arguments: [String], message: String)] = [
+            (["--val-fraction", "0.6", "--test-fraction", "0.5"], "--val-fraction + --test-fraction must be < 1"),
+            (["--val-fraction", "1.5"], "--val-fraction must be in [0, 1), got 1.5"),
+            (["--shards", "0"], "--shards must be ≥ 1, got 0"),
+            (["--delimiter", ";;"], "--delimiter must be one character"),
+        ]
+        for (arguments, message) in cases {
+            let result = try prepare(directory, "a,b,y\n1,2,3\n", ["--target", "y", "--task", "regression"] + arguments)
+            #expect(result.status == 2, "\(arguments): status \(result.status), \(result.error)")
+            #expect(result.error.contains(message), "expected \"\(message)\", got: \(result.error)")
+        }
+        let twoClassTargets = try prepare(directory, "a,b,y\n1,2,3\n", "--target", "b,y", "--task", "classification")
+        #expect(twoClassTargets.status == 2 && twoClassTargets.error.contains("--task classification takes one --target column"),
+                "\(twoClassTargets.status): \(twoClassTargets.error)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("out")))
     }
 
     @Test func regressionFromCSVToMetrics() throws {
