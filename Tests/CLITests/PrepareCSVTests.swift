@@ -166,6 +166,83 @@ struct PrepareCSVTests {
         #expect(!FileManager.default.fileExists(atPath: directory.file("out")))
     }
 
+    /// `--out` naming a file, or a directory that cannot be made, gives one line naming the path, not
+    /// a Foundation error dump.
+    @Test func anOutputThatCannotBeADirectoryIsNamed() throws {
+        let directory = try TemporaryDirectory("csv-out")
+        let csv = "a,y\n1,2\n2,3\n3,4\n"
+        let file = try prepare(directory, csv, out: "in.csv", "--target", "y", "--task", "regression")
+        #expect(file.status == 1, "\(file.status)")
+        #expect(file.error == "swiftddp: error: --out \(directory.file("in.csv")) is a file, not a directory\n", "\(file.error)")
+        let below = try prepare(directory, csv, out: "in.csv/data", "--target", "y", "--task", "regression")
+        #expect(below.status == 1, "\(below.status)")
+        #expect(below.error == "swiftddp: error: cannot create output directory \(directory.file("in.csv/data")): Not a directory\n",
+                "\(below.error)")
+    }
+
+    /// Rerunning with a fraction of 0 would leave the old `val.h5` or `test.h5` next to the new
+    /// shards; the refusal says that this is why.
+    @Test func aZeroFractionRefusesTheOldSplitFileAndSaysWhy() throws {
+        let directory = try TemporaryDirectory("csv-zero")
+        let csv = TinyDatasets.linearCSV(count: 40)
+        #expect(try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2").status == 0)
+        for (flag, name) in [("--val-fraction", "val.h5"), ("--test-fraction", "test.h5")] {
+            let again = try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2", flag, "0")
+            #expect(again.status == 1, "\(again.status)")
+            #expect(again.error.contains("\(directory.file("out")) holds \(name) from an earlier preparation, but \(flag) 0 writes no \(name)"),
+                    "\(again.error)")
+            #expect(!again.error.contains("shard count"), "\(again.error)")
+        }
+    }
+
+    /// The names and bytes of every file in `directory`.
+    private func contents(_ directory: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) { files[name] = bytes(directory + "/" + name) }
+        return files
+    }
+
+    /// A preparation that fails while writing (here: a directory where `test.h5.partial` goes, as a
+    /// full disk fails the last file) leaves the earlier dataset exactly as it was, and no partial file.
+    @Test func aFailedPreparationLeavesTheEarlierDatasetWhole() throws {
+        let directory = try TemporaryDirectory("csv-fail")
+        let csv = TinyDatasets.linearCSV(count: 200)
+        #expect(try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2", "--seed", "1").status == 0)
+        let before = try contents(directory.file("out"))
+        #expect(before.count == 4)
+        try FileManager.default.createDirectory(atPath: directory.file("out/test.h5.partial/blocker"), withIntermediateDirectories: true)
+        let failed = try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2", "--seed", "2")
+        #expect(failed.status == 1, "\(failed.status): \(failed.output)")
+        #expect(failed.error.hasPrefix("swiftddp: error: ") && failed.error.contains("test.h5.partial"), "\(failed.error)")
+        try FileManager.default.removeItem(atPath: directory.file("out/test.h5.partial"))
+        #expect(try contents(directory.file("out")) == before)
+
+        // once the way is clear, a rerun replaces every file
+        #expect(try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2", "--seed", "2").status == 0)
+        let after = try contents(directory.file("out"))
+        #expect(after.keys.sorted() == before.keys.sorted())
+        #expect(after.keys.allSatisfy { after[$0] != before[$0] }, "\(after.keys.filter { after[$0] == before[$0] })")
+    }
+
+    /// Files of two preparations in one directory (a preparation killed between its renames, or a
+    /// file copied in) stop `train` in preflight, naming the files.
+    @Test func trainRefusesFilesOfTwoPreparations() throws {
+        let directory = try TemporaryDirectory("csv-mix")
+        let csv = TinyDatasets.linearCSV(count: 200)
+        for (out, seed) in [("a", "1"), ("b", "2")] {
+            #expect(try prepare(directory, csv, out: out, "--target", "y0", "--task", "regression", "--shards", "2", "--seed", seed).status == 0)
+        }
+        try FileManager.default.removeItem(atPath: directory.file("a/val.h5"))
+        try FileManager.default.copyItem(atPath: directory.file("b/val.h5"), toPath: directory.file("a/val.h5"))
+        try TinyDatasets.regressionConfig(dataDirectory: directory.file("a"), epochs: 1)
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let run = try runCommand(builtProduct("swiftddp"), ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run")])
+        #expect(run.status == 1, "\(run.status): \(run.output)")
+        #expect(run.error.contains("\(directory.file("a")) holds files of different preparations"), "\(run.error)")
+        #expect(run.error.contains("val.h5"), "\(run.error)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("run/metrics.jsonl")))
+    }
+
     @Test func regressionFromCSVToMetrics() throws {
         let directory = try TemporaryDirectory("csv-train")
         let prepared = try prepare(directory, TinyDatasets.linearCSV(count: 400), "--target", "y0", "--task", "regression", "--shards", "2")
