@@ -52,6 +52,9 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case outputNotADirectory(String)
     /// The output directory cannot be created; `reason` is the system's.
     case cannotCreateDirectory(String, reason: String)
+    /// Writing a preparation's files failed (`reason`: the HDF5 error, e.g. a full disk); the
+    /// files written so far were removed and none of the directory's files was replaced.
+    case preparationNotWritten(directory: String, reason: String)
     /// Renaming a preparation's complete `<file>.partial` over `file` failed; the files in
     /// `renamed` had been replaced before it.
     case commitFailed(directory: String, file: String, reason: String, renamed: [String])
@@ -122,6 +125,8 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
             return "--out \(path) is a file, not a directory"
         case let .cannotCreateDirectory(path, reason):
             return "cannot create output directory \(path): \(reason)"
+        case let .preparationNotWritten(directory, reason):
+            return "\(reason); no file of \(directory) was replaced"
         case let .commitFailed(directory, file, reason, renamed):
             let target = (directory as NSString).appendingPathComponent(file)
             guard !renamed.isEmpty else {

@@ -84,9 +84,21 @@ final class PreparationOutput {
 
     /// Runs `body`, which stages and writes every file, then commits them; if anything throws,
     /// removes every staged file and rethrows, leaving the directory's files as they were.
+    ///
+    /// - Throws: what `body` throws, except that a failed write (`HDF5Error`, e.g. a full disk)
+    ///   becomes `DatasetError.preparationNotWritten`, which says that nothing was replaced;
+    ///   `DatasetError.commitFailed` if a rename fails.
     func write(_ body: () throws -> Void) throws {
         do {
             try body()
+        } catch let error as HDF5Error {
+            discard()
+            throw DatasetError.preparationNotWritten(directory: directory, reason: "\(error)")
+        } catch {
+            discard()
+            throw error
+        }
+        do {
             try commit()
         } catch {
             discard()

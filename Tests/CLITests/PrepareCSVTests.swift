@@ -214,6 +214,7 @@ struct PrepareCSVTests {
         let failed = try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2", "--seed", "2")
         #expect(failed.status == 1, "\(failed.status): \(failed.output)")
         #expect(failed.error.hasPrefix("swiftddp: error: ") && failed.error.contains("test.h5.partial"), "\(failed.error)")
+        #expect(failed.error.hasSuffix("; no file of \(directory.file("out")) was replaced\n"), "\(failed.error)")
         try FileManager.default.removeItem(atPath: directory.file("out/test.h5.partial"))
         #expect(try contents(directory.file("out")) == before)
 
