@@ -72,9 +72,15 @@ public struct CSVPreparer: Sendable {
 
     /// Reads the CSV file and writes every dataset file, reporting each step through `progress`.
     ///
+    /// Every file is written as `<name>.partial` and renamed into place only when all of them are
+    /// complete (`PreparationOutput`), each with the same `preparation` id; if anything fails, the
+    /// partial files are removed and `output` keeps the files it had.
+    ///
     /// - Throws: `CSVError` naming the file, line and column for bad input or options,
-    ///   `DatasetError.staleFiles` if `output` holds files of an earlier preparation that this one
-    ///   would not replace, `HDF5Error` if writing fails.
+    ///   `DatasetError.staleFiles` or `.staleSplitFile` if `output` holds files of an earlier
+    ///   preparation that this one would not replace, `.outputNotADirectory` or
+    ///   `.cannotCreateDirectory` if `output` cannot be a directory, `HDF5Error` if writing fails,
+    ///   `DatasetError.commitFailed` if renaming fails.
     public func run(progress: (String) -> Void) throws -> CSVPrepareReport {
         try checkOptions()
         progress("reading \(input)")
@@ -118,40 +124,62 @@ public struct CSVPreparer: Sendable {
         let statistics = standardize ? values.standardization(rows: trainRows) : nil
         report.constantColumns = statistics?.constant.map { report.featureNames[$0] } ?? []
 
-        // the files
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        try DatasetDirectory.checkNoStaleShards(
-            in: output, count: shards,
-            extra: (validationCount == 0 ? [DatasetFormat.validationFileName] : []) + (testCount == 0 ? [DatasetFormat.testFileName] : []))
+        // the files: all written as .partial, then renamed together (PreparationOutput)
+        let destination = try PreparationOutput(directory: output, id: preparationID())
+        func leftOut(_ name: String, _ option: String, _ fraction: Double) -> (name: String, option: String) {
+            (name, fraction == 0 ? "\(option) 0" : "\(option) \(fraction) (0 of \(n) rows)")
+        }
+        try destination.checkNoStaleFiles(
+            shardCount: shards,
+            absent: (validationCount == 0 ? [leftOut(DatasetFormat.validationFileName, "--val-fraction", validationFraction)] : [])
+                + (testCount == 0 ? [leftOut(DatasetFormat.testFileName, "--test-fraction", testFraction)] : []))
         var metadata = DatasetMetadata(
             numClasses: max(classes?.names.count ?? 1, 1), featureShape: [featureColumns.count], scale: 1, classNames: classes?.names ?? [],
             source: "CSV \(input), target \(report.targetNames.joined(separator: ", "))",
             mean: statistics?.mean, std: statistics?.std)
         metadata.featureNames = report.featureNames
         if task == .regression { metadata.targetNames = report.targetNames }
+        metadata.preparation = destination.id
         func emit(_ name: String, _ split: DatasetSplit, _ part: [Int], index: Int = 0, count: Int = 1) throws {
             let path = (output as NSString).appendingPathComponent(name)
             progress("writing \(path) (\(part.count) samples)")
             (metadata.split, metadata.shardIndex, metadata.shardCount) = (split, index, count)
             let features = values.features(rows: part)
             if let classes {
-                try DatasetShard.write(path: path, features: features, labels: part.map { classes.ids[$0] }, metadata: metadata)
+                try DatasetShard.write(path: destination.stage(name), features: features, labels: part.map { classes.ids[$0] },
+                                       metadata: metadata, atomically: false)
             } else {
-                try DatasetShard.write(path: path, features: features, targets: values.targets(rows: part),
-                                       targetsPerSample: targetColumns.count, metadata: metadata)
+                try DatasetShard.write(path: destination.stage(name), features: features, targets: values.targets(rows: part),
+                                       targetsPerSample: targetColumns.count, metadata: metadata, atomically: false)
             }
             report.files.files.append(.init(path: path, split: split, sampleCount: part.count))
         }
-        for shard in 0..<shards {
-            let part = trainRows[(shard * trainRows.count / shards)..<((shard + 1) * trainRows.count / shards)]
-            try emit(DatasetFormat.trainShardName(index: shard, count: shards), .train, Array(part), index: shard, count: shards)
+        try destination.write {
+            for shard in 0..<shards {
+                let part = trainRows[(shard * trainRows.count / shards)..<((shard + 1) * trainRows.count / shards)]
+                try emit(DatasetFormat.trainShardName(index: shard, count: shards), .train, Array(part), index: shard, count: shards)
+            }
+            if validationCount > 0 { try emit(DatasetFormat.validationFileName, .validation, validationRows) }
+            if testCount > 0 { try emit(DatasetFormat.testFileName, .test, testRows) }
         }
-        if validationCount > 0 { try emit(DatasetFormat.validationFileName, .validation, validationRows) }
-        if testCount > 0 { try emit(DatasetFormat.testFileName, .test, testRows) }
         return report
     }
 
-    private func checkOptions() throws {
+    /// The `preparation` id of this run: the input's bytes and every option that shapes the files.
+    private func preparationID() -> String {
+        let bytes = FileManager.default.contents(atPath: input) ?? Foundation.Data()
+        let options = "csv \(input) targets \(targets) features \(features ?? []) ignored \(ignored) task \(task.rawValue) "
+            + "fractions \(validationFraction) \(testFraction) shards \(shards) seed \(seed) missing \(missing.rawValue) "
+            + "standardize \(standardize) delimiter \(delimiter)"
+        return PreparationOutput.id(describing: [options, bytes.withUnsafeBytes(PreparationOutput.checksum)])
+    }
+
+    /// Checks the options that do not depend on the file: the shard count, the fractions and
+    /// their sum, and the number of targets for the task. `run(progress:)` calls it first; the
+    /// command calls it while validating its flags, so that such errors are usage errors.
+    ///
+    /// - Throws: `CSVError.invalidOption` naming the flag and the value.
+    public func checkOptions() throws {
         guard shards >= 1 else { throw CSVError.invalidOption("--shards must be ≥ 1, got \(shards)") }
         for (name, fraction) in [("--val-fraction", validationFraction), ("--test-fraction", testFraction)]
         where !(fraction >= 0 && fraction < 1) {

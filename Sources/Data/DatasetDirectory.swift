@@ -84,18 +84,6 @@ public struct DatasetDirectory: Sendable, Equatable {
     }
 
     /// `train-00003-of-00008.h5` → (3, 8); `nil` for other names.
-    /// Throws `DatasetError.staleFiles` if `output` holds numbered training shards of another
-    /// shard count than `count` (a new preparation would leave them mixed with its own), or
-    /// `extra` files (e.g. a `val.h5` the new preparation does not write).
-    static func checkNoStaleShards(in output: String, count: Int, extra: [String] = []) throws {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []
-        let stale = names.filter { name in
-            guard let parsed = parse(name) else { return extra.contains(name) }
-            return parsed.count != count
-        }.sorted()
-        guard stale.isEmpty else { throw DatasetError.staleFiles(directory: output, files: stale) }
-    }
-
     static func parse(_ name: String) -> (index: Int, count: Int)? {
         guard name.hasPrefix("train-"), name.hasSuffix(".h5") else { return nil }
         let middle = name.dropFirst("train-".count).dropLast(".h5".count)

@@ -1,5 +1,6 @@
 // Errors found while loading, writing or preparing dataset files. Each names the file and, where
 // there is one, the dataset key, and ends with a hint when the fix is not obvious.
+import Foundation
 
 /// A dataset file or directory that cannot be used, and why.
 public enum DatasetError: Error, Equatable, CustomStringConvertible {
@@ -43,8 +44,24 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case inconsistentShards(directory: String, problem: String)
     /// A preparation option is out of range.
     case invalidOption(name: String, value: Int, requirement: String)
-    /// An output directory holds training shards that the new preparation would not replace.
+    /// An output directory holds training shards of another shard count, which the new
+    /// preparation would not replace.
     case staleFiles(directory: String, files: [String])
+    /// An output directory holds a `val.h5` or `test.h5` that the new preparation does not write,
+    /// because `option` (e.g. `--val-fraction 0`) leaves it out.
+    case staleSplitFile(directory: String, file: String, option: String)
+    /// The output path of a preparation is an existing file.
+    case outputNotADirectory(String)
+    /// The output directory cannot be created; `reason` is the system's.
+    case cannotCreateDirectory(String, reason: String)
+    /// Writing a preparation's files failed (`reason`: the HDF5 error, e.g. a full disk); the
+    /// files written so far were removed and none of the directory's files was replaced.
+    case preparationNotWritten(directory: String, reason: String)
+    /// Renaming a preparation's complete `<file>.partial` over `file` failed; the files in
+    /// `renamed` had been replaced before it.
+    case commitFailed(directory: String, file: String, reason: String, renamed: [String])
+    /// Two files of a dataset directory carry different `preparation` ids (an empty id: none).
+    case mixedPreparations(directory: String, file: String, id: String, other: String, otherID: String)
 
     /// A one-line explanation naming the file and key, with a hint.
     public var description: String {
@@ -106,6 +123,30 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case let .staleFiles(directory, files):
             return "\(directory) already holds \(files.joined(separator: ", ")) from an earlier preparation "
                 + "with another shard count; remove them or choose another --out directory"
+        case let .staleSplitFile(directory, file, option):
+            return "\(directory) holds \(file) from an earlier preparation, but \(option) writes no \(file), "
+                + "so the old file would be read with the new shards; remove it or choose another --out directory"
+        case let .outputNotADirectory(path):
+            return "--out \(path) is a file, not a directory"
+        case let .cannotCreateDirectory(path, reason):
+            return "cannot create output directory \(path): \(reason)"
+        case let .preparationNotWritten(directory, reason):
+            return "\(reason); no file of \(directory) was replaced"
+        case let .commitFailed(directory, file, reason, renamed):
+            let target = (directory as NSString).appendingPathComponent(file)
+            guard !renamed.isEmpty else {
+                return "cannot replace \(target) with the newly written \(file).partial: \(reason); "
+                    + "no file of \(directory) was replaced, and the new files were removed"
+            }
+            return "cannot rename \(target).partial to \(file): \(reason); \(renamed.joined(separator: ", ")) were already replaced, "
+                + "so \(directory) now mixes two preparations (`swiftddp train` refuses it): run the preparation again"
+        case let .mixedPreparations(directory, file, id, other, otherID):
+            func from(_ name: String, _ id: String) -> String {
+                id.isEmpty ? "\(name) carries no preparation id" : "\(name) is from preparation \(id)"
+            }
+            return "\(directory) holds files of different preparations: \(from(file, id)), but \(from(other, otherID)) "
+                + "(a `swiftddp prepare` stopped while renaming its files, or a file copied in from another dataset); "
+                + "run the preparation again, or remove the files that do not belong"
         }
     }
 }

@@ -49,6 +49,9 @@ public enum DatasetFormat {
         public static let shardIndex = "shard_index"
         /// Integer number of shards in the split.
         public static let shardCount = "shard_count"
+        /// String id of the preparation that wrote the file (16 hex digits, from its inputs and
+        /// options); every file of a prepared directory has the same one.
+        public static let preparation = "preparation"
     }
 
     /// The validation file's name in a dataset directory.
@@ -115,6 +118,8 @@ public struct DatasetMetadata: Sendable, Equatable {
     public var featureNames: [String] = []
     /// One name per regression target (K), or empty.
     public var targetNames: [String] = []
+    /// The id of the preparation writing the file, or empty to write no `preparation` attribute.
+    public var preparation = ""
 
     /// Metadata for one shard; `scale` defaults to 1/255, right for uint8 pixels.
     public init(

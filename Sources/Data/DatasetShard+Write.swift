@@ -1,4 +1,7 @@
 // Writing shard files in the dataset format, atomically (used by `prepare` and by test fixtures).
+// Every writer takes `atomically`: `true` (the default) writes `<path>.partial` and renames it over
+// `path`; `false` writes `path` itself, removed again if writing fails, for a preparation that
+// writes all its files as `.partial` and renames them together (`PreparationOutput`).
 
 extension DatasetShard {
     /// Writes a shard with uint8 features (pixels), atomically: `path` holds the complete file or
@@ -14,25 +17,25 @@ extension DatasetShard {
     ///   name per class.
     /// - Throws: `DatasetError.labelOutOfRange` for a bad label, `HDF5Error` if writing fails.
     public static func write(
-        path: String, features: UnsafeBufferPointer<UInt8>, labels: [Int32], metadata: DatasetMetadata
+        path: String, features: UnsafeBufferPointer<UInt8>, labels: [Int32], metadata: DatasetMetadata, atomically: Bool = true
     ) throws {
-        try writeShard(path: path, featureCount: features.count, labels: labels, metadata: metadata) { file, shape in
+        try writeShard(path: path, featureCount: features.count, labels: labels, metadata: metadata, atomically: atomically) { file, shape in
             try file.write(features, shape: shape, to: "/" + DatasetFormat.featuresKey)
         }
     }
 
     /// Writes a shard with uint8 features; see the `UnsafeBufferPointer` version.
-    public static func write(path: String, features: [UInt8], labels: [Int32], metadata: DatasetMetadata) throws {
-        try features.withUnsafeBufferPointer { try write(path: path, features: $0, labels: labels, metadata: metadata) }
+    public static func write(path: String, features: [UInt8], labels: [Int32], metadata: DatasetMetadata, atomically: Bool = true) throws {
+        try features.withUnsafeBufferPointer { try write(path: path, features: $0, labels: labels, metadata: metadata, atomically: atomically) }
     }
 
     /// Writes a shard with float32 features, atomically; `metadata.scale` is usually 1 here.
     ///
     /// - Throws: `DatasetError.labelOutOfRange` for a bad label, `HDF5Error` if writing fails.
     public static func write(
-        path: String, features: UnsafeBufferPointer<Float>, labels: [Int32], metadata: DatasetMetadata
+        path: String, features: UnsafeBufferPointer<Float>, labels: [Int32], metadata: DatasetMetadata, atomically: Bool = true
     ) throws {
-        try writeShard(path: path, featureCount: features.count, labels: labels, metadata: metadata) { file, shape in
+        try writeShard(path: path, featureCount: features.count, labels: labels, metadata: metadata, atomically: atomically) { file, shape in
             try file.write(features, shape: shape, to: "/" + DatasetFormat.featuresKey)
         }
     }
@@ -45,7 +48,8 @@ extension DatasetShard {
     ///   `metadata.targetNames` is empty or has K names.
     /// - Throws: `HDF5Error` if writing fails.
     public static func write(
-        path: String, features: [Float], targets: [Float], targetsPerSample: Int, metadata: DatasetMetadata
+        path: String, features: [Float], targets: [Float], targetsPerSample: Int, metadata: DatasetMetadata,
+        atomically: Bool = true
     ) throws {
         var metadata = metadata
         metadata.task = .regression
@@ -55,7 +59,7 @@ extension DatasetShard {
                      "DatasetShard.write: \(metadata.targetNames.count) target names for \(k) targets")
         let rows = targets.count / k
         let shape = try validate(path: path, featureCount: features.count, rows: rows, labels: [], metadata: metadata)
-        try HDF5File.writeAtomically(path: path) { file in
+        try writeFile(path: path, atomically: atomically) { file in
             try file.write(features, shape: shape, to: "/" + DatasetFormat.featuresKey)
             try file.write(targets, shape: k == 1 ? [rows] : [rows, k], to: "/" + DatasetFormat.labelsKey)
             try file.writeAttribute(DatasetFormat.Attribute.numTargets, k)
@@ -64,17 +68,22 @@ extension DatasetShard {
     }
 
     /// Writes a shard with float32 features; see the `UnsafeBufferPointer` version.
-    public static func write(path: String, features: [Float], labels: [Int32], metadata: DatasetMetadata) throws {
-        try features.withUnsafeBufferPointer { try write(path: path, features: $0, labels: labels, metadata: metadata) }
+    public static func write(path: String, features: [Float], labels: [Int32], metadata: DatasetMetadata, atomically: Bool = true) throws {
+        try features.withUnsafeBufferPointer { try write(path: path, features: $0, labels: labels, metadata: metadata, atomically: atomically) }
+    }
+
+    /// `HDF5File.writeAtomically`, or `writeComplete` on `path` itself.
+    private static func writeFile(path: String, atomically: Bool, _ body: (HDF5File) throws -> Void) throws {
+        if atomically { try HDF5File.writeAtomically(path: path, body) } else { try HDF5File.writeComplete(path: path, body) }
     }
 
     /// Validates, then writes `/features` with `writeFeatures(file, shape)` and the rest, atomically.
-    private static func writeShard(path: String, featureCount: Int, labels: [Int32], metadata: DatasetMetadata,
+    private static func writeShard(path: String, featureCount: Int, labels: [Int32], metadata: DatasetMetadata, atomically: Bool,
                                    writeFeatures: (HDF5File, [Int]) throws -> Void) throws {
         var metadata = metadata
         metadata.task = .classification
         let shape = try validate(path: path, featureCount: featureCount, rows: labels.count, labels: labels, metadata: metadata)
-        try HDF5File.writeAtomically(path: path) { file in
+        try writeFile(path: path, atomically: atomically) { file in
             try writeFeatures(file, shape)
             try file.write(labels, shape: [labels.count], to: "/" + DatasetFormat.labelsKey)
             try file.writeAttribute(DatasetFormat.Attribute.numClasses, metadata.numClasses)
@@ -132,5 +141,6 @@ extension DatasetShard {
         try file.writeAttribute(names.split, metadata.split.rawValue)
         try file.writeAttribute(names.shardIndex, metadata.shardIndex)
         try file.writeAttribute(names.shardCount, metadata.shardCount)
+        if !metadata.preparation.isEmpty { try file.writeAttribute(names.preparation, metadata.preparation) }
     }
 }

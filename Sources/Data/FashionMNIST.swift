@@ -50,9 +50,15 @@ public struct FashionMNISTPreparer: Sendable {
 
     /// Reads the IDX files and writes every dataset file, reporting each step through `progress`.
     ///
+    /// Every file is written as `<name>.partial` and renamed into place only when all of them are
+    /// complete (`PreparationOutput`), each with the same `preparation` id; if anything fails, the
+    /// partial files are removed and `output` keeps the files it had.
+    ///
     /// - Throws: `IDXError` for missing or malformed inputs, `DatasetError.invalidOption` for a bad
     ///   shard count or validation size, `DatasetError.staleFiles` if `output` holds shards of
-    ///   another shard count, `HDF5Error` if writing fails.
+    ///   another shard count, `.staleSplitFile` if it holds a `val.h5` that `validationSize` 0
+    ///   would leave, `.outputNotADirectory` or `.cannotCreateDirectory` if `output` cannot be a
+    ///   directory, `HDF5Error` if writing fails, `.commitFailed` if renaming fails.
     public func run(progress: (String) -> Void) throws -> PrepareSummary {
         guard shards >= 1 else { throw DatasetError.invalidOption(name: "shards", value: shards, requirement: "≥ 1") }
         let files = try IDXSourceFiles(directory: source)
@@ -70,8 +76,13 @@ public struct FashionMNISTPreparer: Sendable {
             throw DatasetError.invalidOption(name: "shards", value: shards,
                                              requirement: "at most \(trainCount - validationSize), one sample per shard")
         }
-        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        try DatasetDirectory.checkNoStaleShards(in: output, count: shards)
+        // the files: all written as .partial, then renamed together (PreparationOutput)
+        let options = "fashion-mnist \(source) shards \(shards) validation \(validationSize) seed \(seed) normalize \(normalize)"
+        let inputs = [trainImages.values, trainLabels.map(UInt8.init), testImages.values, testLabels.map(UInt8.init)]
+            .map { $0.withUnsafeBytes(PreparationOutput.checksum) }
+        let destination = try PreparationOutput(directory: output, id: PreparationOutput.id(describing: [options] + inputs))
+        try destination.checkNoStaleFiles(
+            shardCount: shards, absent: validationSize == 0 ? [(DatasetFormat.validationFileName, "--val-size 0")] : [])
 
         var generator = Generator(seed: seed, keys: [Purpose.split])
         let order = generator.permutation(trainCount)
@@ -86,18 +97,21 @@ public struct FashionMNISTPreparer: Sendable {
             progress("writing \(path) (\(rows.count) samples)")
             var shardMetadata = metadata(images, split, index, count)
             (shardMetadata.mean, shardMetadata.std) = (statistics.map { [$0.mean] }, statistics.map { [$0.std] })
-            try writeShard(path, images, labels, rows, metadata: shardMetadata)
+            shardMetadata.preparation = destination.id
+            try writeShard(destination.stage(name), images, labels, rows, metadata: shardMetadata)
             summary.files.append(.init(path: path, split: split, sampleCount: rows.count))
         }
-        for shard in 0..<shards {
-            let part = trainRows[(shard * trainRows.count / shards)..<((shard + 1) * trainRows.count / shards)]
-            try emit(DatasetFormat.trainShardName(index: shard, count: shards), trainImages, trainLabels, Array(part),
-                     .train, index: shard, count: shards)
+        try destination.write {
+            for shard in 0..<shards {
+                let part = trainRows[(shard * trainRows.count / shards)..<((shard + 1) * trainRows.count / shards)]
+                try emit(DatasetFormat.trainShardName(index: shard, count: shards), trainImages, trainLabels, Array(part),
+                         .train, index: shard, count: shards)
+            }
+            if validationSize > 0 {
+                try emit(DatasetFormat.validationFileName, trainImages, trainLabels, validationRows, .validation)
+            }
+            try emit(DatasetFormat.testFileName, testImages, testLabels, Array(0..<testLabels.count), .test)
         }
-        if validationSize > 0 {
-            try emit(DatasetFormat.validationFileName, trainImages, trainLabels, validationRows, .validation)
-        }
-        try emit(DatasetFormat.testFileName, testImages, testLabels, Array(0..<testLabels.count), .test)
         return summary
     }
 
@@ -143,7 +157,8 @@ public struct FashionMNISTPreparer: Sendable {
         return (Float(mean), Float(max(variance.squareRoot(), 1e-6)))
     }
 
-    /// Gathers `rows` of the images and labels and writes them as one shard file.
+    /// Gathers `rows` of the images and labels and writes them as one shard file at `path` itself
+    /// (a `.partial` path that `PreparationOutput` renames).
     private func writeShard(
         _ path: String, _ images: IDXArray, _ labels: [Int32], _ rows: [Int], metadata: DatasetMetadata
     ) throws {
@@ -157,7 +172,7 @@ public struct FashionMNISTPreparer: Sendable {
                 }
             }
         }
-        try DatasetShard.write(path: path, features: features, labels: rows.map { labels[$0] }, metadata: metadata)
+        try DatasetShard.write(path: path, features: features, labels: rows.map { labels[$0] }, metadata: metadata, atomically: false)
     }
 }
 

@@ -77,9 +77,27 @@ public final class HDF5File {
 
     /// Writes a new file through `body` so that `path` only ever holds a complete file.
     ///
-    /// The file is written as `<path>.partial`, flushed, closed, synced to disk and then renamed
-    /// over `path`. If `body` (or any step) throws, the partial file is removed and `path` is left
-    /// as it was.
+    /// The file is written as `<path>.partial` (`writeComplete(path:durable:_:)`: flushed,
+    /// closed, synced to disk) and then renamed over `path`. If `body` (or any step) throws, the
+    /// partial file is removed and `path` is left as it was.
+    ///
+    /// - Throws: whatever `body` throws, or `HDF5Error.call` naming the step that failed.
+    public static func writeAtomically(path: String, durable: Bool = true, _ body: (HDF5File) throws -> Void) throws {
+        let partial = path + ".partial"
+        try writeComplete(path: partial, durable: durable, body)
+        guard rename(partial, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(partial)
+            throw HDF5Error.call("rename", file: partial, object: "/", detail: "cannot rename to \(path): \(reason)")
+        }
+    }
+
+    /// Writes a new file at `path` itself through `body`, then flushes, closes and syncs it to
+    /// disk; if `body` (or any step) throws, the file is removed.
+    ///
+    /// `writeAtomically(path:durable:_:)` writes through this and renames; a set of files that
+    /// must be replaced together (a dataset preparation) is written with it under temporary
+    /// names and renamed by the caller once every file is complete.
     ///
     /// A write that fails for lack of space, a file-size limit or a read-only file system (a
     /// full disk while a checkpoint is written) is reported as `HDF5Error.call("write", …)` with
@@ -88,28 +106,23 @@ public final class HDF5File {
     /// turns that cleanup off, see `HDF5Library`.)
     ///
     /// - Throws: whatever `body` throws, or `HDF5Error.call` naming the step that failed.
-    public static func writeAtomically(path: String, durable: Bool = true, _ body: (HDF5File) throws -> Void) throws {
-        let partial = path + ".partial"
+    public static func writeComplete(path: String, durable: Bool = true, _ body: (HDF5File) throws -> Void) throws {
         do {
-            let file = try create(path: partial)
+            let file = try create(path: path)
             do {
                 try body(file)
-                try hdf5Call("H5Fflush", file: partial, object: "/") { H5Fflush(file.id, H5F_SCOPE_GLOBAL) }
+                try hdf5Call("H5Fflush", file: path, object: "/") { H5Fflush(file.id, H5F_SCOPE_GLOBAL) }
                 try file.close()
             } catch {
                 try? file.close()
                 throw error
             }
-            if durable { try syncToDisk(partial) }   // durable: false only for measuring the page-cache rate
-            guard rename(partial, path) == 0 else {
-                throw HDF5Error.call("rename", file: partial, object: "/",
-                                     detail: "cannot rename to \(path): \(String(cString: strerror(errno)))")
-            }
+            if durable { try syncToDisk(path) }   // durable: false only for measuring the page-cache rate
         } catch {
             let code = errno   // the failed write's, before anything else can change it
-            unlink(partial)
+            unlink(path)
             if [ENOSPC, EFBIG, EDQUOT, EROFS, EIO].contains(code), case HDF5Error.call = error {
-                throw HDF5Error.call("write", file: partial, object: "/", detail: String(cString: strerror(code)))
+                throw HDF5Error.call("write", file: path, object: "/", detail: String(cString: strerror(code)))
             }
             throw error
         }

@@ -14,7 +14,9 @@ extension Trainer {
     /// Each shard is checked for existence, HDF5, the configured dataset names, numeric element
     /// types, shapes, labels in `0..<num_classes` (all by `DatasetShard.load`) and finite
     /// features; a rank's shards, and validation and test, must share one feature shape and
-    /// class count. Then the ranks exchange their problem lists, config hashes and data schemas.
+    /// class count; every file of the directory must carry the same `preparation` id
+    /// (`DatasetDirectory.checkOnePreparation`). Then the ranks exchange their problem lists,
+    /// config hashes, data schemas and preparation ids.
     /// - Throws: `TrainingError.preflightFailed` on every rank, listing every problem of every
     ///   rank (the same problem on several ranks once, with its ranks).
     func preflight() throws -> RankData {
@@ -22,11 +24,13 @@ extension Trainer {
         (comm as? CollectiveDeadline)?.timeoutSeconds = config.collectiveTimeout > 0 ? config.collectiveTimeout : .infinity
         var problems: [String] = []
         if case .failure(let error) = FaultInjection.environment { problems.append("\(error)") }
-        let data = loadData(problems: &problems)
+        var preparation: String?
+        let data = loadData(problems: &problems, preparation: &preparation)
         if comm.rank == 0 { problems += runDirectoryProblems() }
 
         let reports = try comm.allGatherText(problems.joined(separator: "\n"))
         let schemas = try comm.allGatherText(data.map { schema($0.loader.shards[0].shard) } ?? "")
+        let preparations = try comm.allGatherText(preparation ?? "")
         let configs = try comm.allGather(fnv1a(config.yaml))
 
         var found: [(problem: String, ranks: [Int])] = []
@@ -44,19 +48,28 @@ extension Trainer {
         for rank in otherSchema {
             list.append("rank \(rank)'s training shards have \(schemas[rank]) but rank 0's have \(schemas[0])")
         }
+        // per-host copies of a dataset must come from one preparation too
+        let otherPreparation = preparations.indices.filter { !preparations[$0].isEmpty && !preparations[0].isEmpty && preparations[$0] != preparations[0] }
+        for rank in otherPreparation {
+            list.append("rank \(rank)'s dataset files are from preparation \(preparations[rank]) but rank 0's from \(preparations[0]) "
+                + "(copy the same prepared directory to every host)")
+        }
         guard list.isEmpty, let data else { throw TrainingError.preflightFailed(problems: list) }
         return data
     }
 
     /// Loads this rank's part of the training shards (ShardAssignment) and, on rank 0, the
     /// validation and test files; records every problem instead of stopping at the first.
-    func loadData(problems: inout [String]) -> RankData? {
+    /// `preparation` receives the `preparation` id that every file in this host's view of the
+    /// directory shares (`nil` if they have none, or do not agree: a problem then).
+    func loadData(problems: inout [String], preparation: inout String?) -> RankData? {
         let rank = communicator.rank
         // this host's view of data.dir: a shared path, or a per-host copy holding only the shards of
         // this host's ranks (Trainer+HostData, docs/operations.md)
         var directory: DatasetDirectory?
         do {
             directory = try DatasetDirectory(path: config.dataDirectory, requireAllShards: false)
+            preparation = try directory?.checkOnePreparation()
         } catch {
             problems.append("\(error)")
         }

@@ -58,23 +58,34 @@ struct PrepareCSVCommand: ParsableCommand {
             throw ValidationError("--missing must be drop, mean or median, got '\(missing)'")
         }
         guard delimiter.count == 1 else { throw ValidationError("--delimiter must be one character, got '\(delimiter)'") }
+        // shards, fractions and targets that no file could satisfy are a bad command line (exit 2)
+        do {
+            try preparer().checkOptions()
+        } catch let error as CSVError {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() throws {
         do {
-            var preparer = CSVPreparer(input: input, output: out, targets: names(target), task: DatasetTask(rawValue: task) ?? .regression)
-            preparer.features = features.map(names)
-            preparer.ignored = ignore.map(names) ?? []
-            (preparer.validationFraction, preparer.testFraction) = (valFraction, testFraction)
-            (preparer.shards, preparer.seed, preparer.standardize) = (shards, seed, standardize)
-            preparer.missing = CSVPreparer.MissingPolicy(rawValue: missing) ?? .drop
-            preparer.delimiter = delimiter.first ?? ","
-            let report = try preparer.run { print($0) }
+            let report = try preparer().run { print($0) }
             print(report)
             print(report.files)
         } catch {
             throw fail(error)
         }
+    }
+
+    /// The preparation the flags describe.
+    private func preparer() -> CSVPreparer {
+        var preparer = CSVPreparer(input: input, output: out, targets: names(target), task: DatasetTask(rawValue: task) ?? .regression)
+        preparer.features = features.map(names)
+        preparer.ignored = ignore.map(names) ?? []
+        (preparer.validationFraction, preparer.testFraction) = (valFraction, testFraction)
+        (preparer.shards, preparer.seed, preparer.standardize) = (shards, seed, standardize)
+        preparer.missing = CSVPreparer.MissingPolicy(rawValue: missing) ?? .drop
+        preparer.delimiter = delimiter.first ?? ","
+        return preparer
     }
 
     private func names(_ list: String) -> [String] {

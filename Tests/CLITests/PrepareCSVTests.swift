@@ -9,6 +9,10 @@ import TestSupport
 struct PrepareCSVTests {
     /// Writes `csv` as `in.csv` in `directory` and runs `prepare csv` on it into `out`.
     private func prepare(_ directory: TemporaryDirectory, _ csv: String, out: String = "out", _ arguments: String...) throws -> CommandResult {
+        try prepare(directory, csv, out: out, arguments)
+    }
+
+    private func prepare(_ directory: TemporaryDirectory, _ csv: String, out: String = "out", _ arguments: [String]) throws -> CommandResult {
         try csv.write(toFile: directory.file("in.csv"), atomically: true, encoding: .utf8)
         return try runCommand(builtProduct("swiftddp"), ["prepare", "csv", "--input", directory.file("in.csv"), "--out", directory.file(out)] + arguments)
     }
@@ -117,14 +121,13 @@ struct PrepareCSVTests {
         let directory = try TemporaryDirectory("csv-bad")
         let file = directory.file("in.csv")
         let cases: [(csv: String, arguments: [String], message: String)] = [
+            ("", [], "\(file) is empty"),
             ("a,b,y\n1,2,3\n4,5,6\n7,abc,9\n", [], "\(file) line 4, column 'b': 'abc' is not a number"),
             ("a,b,y\n1,2,3\n4,5\n", [], "\(file) line 3: 2 cells but the header has 3 columns"),
             ("a,b,y\n1,\"2,3\n4,5,6\n", [], "\(file) line 2: a quote opened here is never closed"),
             ("a,a,y\n1,2,3\n", [], "\(file) line 1: the header names column 'a' twice"),
             ("a,b,y\n1,2,3\n", ["--features", "a,c"], "--features names column 'c' but \(file) has no such column; its columns are a, b, y"),
             ("a,b,y\n1,2,3\n", ["--features", "a,y"], "column 'y' of \(file) is given both as a feature and as a target"),
-            ("", [], "\(file) is empty"),
-            ("a,b,y\n1,2,3\n", ["--val-fraction", "0.6", "--test-fraction", "0.5"], "--val-fraction + --test-fraction must be < 1"),
         ]
         for (csv, arguments, message) in cases {
             try csv.write(toFile: file, atomically: true, encoding: .utf8)
@@ -140,6 +143,105 @@ struct PrepareCSVTests {
                                                              "--target", "y", "--task", "ranking"])
         #expect(task.status != 0 && task.error.contains("--task must be classification or regression"), "\(task.error)")
         #expect(!FileManager.default.fileExists(atPath: directory.file("out/train-00000-of-00001.h5")))
+    }
+
+    /// Options that cannot be satisfied whatever the file holds are a bad command line: exit 2, as
+    /// `--delimiter ';;'` is, and nothing is read or written.
+    @Test func unsatisfiableOptionsAreUsageErrors() throws {
+        let directory = try TemporaryDirectory("csv-usage")
+        let cases: [(arguments: [String], message: String)] = [
+            (["--val-fraction", "0.6", "--test-fraction", "0.5"], "--val-fraction + --test-fraction must be < 1"),
+            (["--val-fraction", "1.5"], "--val-fraction must be in [0, 1), got 1.5"),
+            (["--shards", "0"], "--shards must be ≥ 1, got 0"),
+            (["--delimiter", ";;"], "--delimiter must be one character"),
+        ]
+        for (arguments, message) in cases {
+            let result = try prepare(directory, "a,b,y\n1,2,3\n", ["--target", "y", "--task", "regression"] + arguments)
+            #expect(result.status == 2, "\(arguments): status \(result.status), \(result.error)")
+            #expect(result.error.contains(message), "expected \"\(message)\", got: \(result.error)")
+        }
+        let twoClassTargets = try prepare(directory, "a,b,y\n1,2,3\n", "--target", "b,y", "--task", "classification")
+        #expect(twoClassTargets.status == 2 && twoClassTargets.error.contains("--task classification takes one --target column"),
+                "\(twoClassTargets.status): \(twoClassTargets.error)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("out")))
+    }
+
+    /// `--out` naming a file, or a directory that cannot be made, gives one line naming the path, not
+    /// a Foundation error dump.
+    @Test func anOutputThatCannotBeADirectoryIsNamed() throws {
+        let directory = try TemporaryDirectory("csv-out")
+        let csv = "a,y\n1,2\n2,3\n3,4\n"
+        let file = try prepare(directory, csv, out: "in.csv", "--target", "y", "--task", "regression")
+        #expect(file.status == 1, "\(file.status)")
+        #expect(file.error == "swiftddp: error: --out \(directory.file("in.csv")) is a file, not a directory\n", "\(file.error)")
+        let below = try prepare(directory, csv, out: "in.csv/data", "--target", "y", "--task", "regression")
+        #expect(below.status == 1, "\(below.status)")
+        #expect(below.error == "swiftddp: error: cannot create output directory \(directory.file("in.csv/data")): Not a directory\n",
+                "\(below.error)")
+    }
+
+    /// Rerunning with a fraction of 0 would leave the old `val.h5` or `test.h5` next to the new
+    /// shards; the refusal says that this is why.
+    @Test func aZeroFractionRefusesTheOldSplitFileAndSaysWhy() throws {
+        let directory = try TemporaryDirectory("csv-zero")
+        let csv = TinyDatasets.linearCSV(count: 40)
+        #expect(try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2").status == 0)
+        for (flag, name) in [("--val-fraction", "val.h5"), ("--test-fraction", "test.h5")] {
+            let again = try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2", flag, "0")
+            #expect(again.status == 1, "\(again.status)")
+            #expect(again.error.contains("\(directory.file("out")) holds \(name) from an earlier preparation, but \(flag) 0 writes no \(name)"),
+                    "\(again.error)")
+            #expect(!again.error.contains("shard count"), "\(again.error)")
+        }
+    }
+
+    /// The names and bytes of every file in `directory`.
+    private func contents(_ directory: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) { files[name] = bytes(directory + "/" + name) }
+        return files
+    }
+
+    /// A preparation that fails while writing (here: a directory where `test.h5.partial` goes, as a
+    /// full disk fails the last file) leaves the earlier dataset exactly as it was, and no partial file.
+    @Test func aFailedPreparationLeavesTheEarlierDatasetWhole() throws {
+        let directory = try TemporaryDirectory("csv-fail")
+        let csv = TinyDatasets.linearCSV(count: 200)
+        #expect(try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2", "--seed", "1").status == 0)
+        let before = try contents(directory.file("out"))
+        #expect(before.count == 4)
+        try FileManager.default.createDirectory(atPath: directory.file("out/test.h5.partial/blocker"), withIntermediateDirectories: true)
+        let failed = try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2", "--seed", "2")
+        #expect(failed.status == 1, "\(failed.status): \(failed.output)")
+        #expect(failed.error.hasPrefix("swiftddp: error: ") && failed.error.contains("test.h5.partial"), "\(failed.error)")
+        #expect(failed.error.hasSuffix("; no file of \(directory.file("out")) was replaced\n"), "\(failed.error)")
+        try FileManager.default.removeItem(atPath: directory.file("out/test.h5.partial"))
+        #expect(try contents(directory.file("out")) == before)
+
+        // once the way is clear, a rerun replaces every file
+        #expect(try prepare(directory, csv, "--target", "y0", "--task", "regression", "--shards", "2", "--seed", "2").status == 0)
+        let after = try contents(directory.file("out"))
+        #expect(after.keys.sorted() == before.keys.sorted())
+        #expect(after.keys.allSatisfy { after[$0] != before[$0] }, "\(after.keys.filter { after[$0] == before[$0] })")
+    }
+
+    /// Files of two preparations in one directory (a preparation killed between its renames, or a
+    /// file copied in) stop `train` in preflight, naming the files.
+    @Test func trainRefusesFilesOfTwoPreparations() throws {
+        let directory = try TemporaryDirectory("csv-mix")
+        let csv = TinyDatasets.linearCSV(count: 200)
+        for (out, seed) in [("a", "1"), ("b", "2")] {
+            #expect(try prepare(directory, csv, out: out, "--target", "y0", "--task", "regression", "--shards", "2", "--seed", seed).status == 0)
+        }
+        try FileManager.default.removeItem(atPath: directory.file("a/val.h5"))
+        try FileManager.default.copyItem(atPath: directory.file("b/val.h5"), toPath: directory.file("a/val.h5"))
+        try TinyDatasets.regressionConfig(dataDirectory: directory.file("a"), epochs: 1)
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let run = try runCommand(builtProduct("swiftddp"), ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run")])
+        #expect(run.status == 1, "\(run.status): \(run.output)")
+        #expect(run.error.contains("\(directory.file("a")) holds files of different preparations"), "\(run.error)")
+        #expect(run.error.contains("val.h5"), "\(run.error)")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("run/metrics.jsonl")))
     }
 
     @Test func regressionFromCSVToMetrics() throws {

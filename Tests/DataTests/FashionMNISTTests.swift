@@ -118,6 +118,56 @@ import Testing
         }
     }
 
+    /// A preparation that fails while writing (a directory where `test.h5.partial` goes, as a full
+    /// disk fails the last file) leaves the earlier files byte for byte, and no partial file.
+    @Test func aFailedPreparationLeavesTheEarlierFilesWhole() throws {
+        let source = try makeSource()
+        let output = TemporaryDirectory()
+        _ = try FashionMNISTPreparer(source: source.path, output: output.path, shards: 2, validationSize: 10, seed: 3).run { _ in }
+        func contents() throws -> [String: Foundation.Data] {
+            var files: [String: Foundation.Data] = [:]
+            for name in try FileManager.default.contentsOfDirectory(atPath: output.path) {
+                files[name] = FileManager.default.contents(atPath: output.file(name))
+            }
+            return files
+        }
+        let before = try contents()
+        try FileManager.default.createDirectory(atPath: output.file("test.h5.partial/blocker"), withIntermediateDirectories: true)
+        #expect(throws: (any Error).self) {
+            try FashionMNISTPreparer(source: source.path, output: output.path, shards: 2, validationSize: 10, seed: 4).run { _ in }
+        }
+        try FileManager.default.removeItem(atPath: output.file("test.h5.partial"))
+        #expect(try contents() == before)
+    }
+
+    /// `--val-size 0` writes no `val.h5`, so an earlier one would stay next to the new shards.
+    @Test func aZeroValidationSizeRefusesAnOldValidationFile() throws {
+        let source = try makeSource()
+        let output = TemporaryDirectory()
+        _ = try FashionMNISTPreparer(source: source.path, output: output.path, shards: 2, validationSize: 10).run { _ in }
+        let error = #expect(throws: DatasetError.self) {
+            try FashionMNISTPreparer(source: source.path, output: output.path, shards: 2, validationSize: 0).run { _ in }
+        }
+        #expect(error?.description.contains("holds val.h5 from an earlier preparation, but --val-size 0 writes no val.h5") == true,
+                "\(String(describing: error))")
+    }
+
+    /// Every file of one preparation carries the same `preparation` id; another seed gives another.
+    @Test func everyFileNamesItsPreparation() throws {
+        let source = try makeSource()
+        let first = TemporaryDirectory(), second = TemporaryDirectory()
+        for (directory, seed) in [(first, UInt64(3)), (second, 4)] {
+            _ = try FashionMNISTPreparer(source: source.path, output: directory.path, shards: 2, validationSize: 10, seed: seed).run { _ in }
+        }
+        func ids(_ directory: TemporaryDirectory) throws -> Set<String> {
+            Set(try ["train-00000-of-00002.h5", "train-00001-of-00002.h5", "val.h5", "test.h5"].map {
+                try HDF5File.open(path: directory.file($0)).readStringAttribute("preparation")
+            })
+        }
+        #expect(try ids(first).count == 1 && ids(second).count == 1)
+        #expect(try ids(first) != ids(second))
+    }
+
     @Test func missingSourceFilesGiveTheInstallHint() throws {
         let empty = TemporaryDirectory()
         let error = #expect(throws: IDXError.self) {
