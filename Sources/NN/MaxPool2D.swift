@@ -23,6 +23,14 @@ public final class MaxPool2D: Layer {
     private var geometry = ConvGeometry(channels: 0, height: 0, width: 0, kernel: 1)
     private var batchSize = 0
     private var argmax: [Int] = []                 // (N, C, Ho, Wo) flat input indices, kept by forward
+    private var winners: [UInt8] = []              // 2×2 tiles: (N, C, Ho, Wo), which of the window's 4 elements won
+
+    /// Whether the windows tile every plane exactly: 2×2, stride 2, even height and width (the
+    /// CNN's pooling). Forward then keeps one byte per window instead of a flat index, and
+    /// backward writes every input gradient once, in order, with no zero fill and no scatter.
+    private var tiles2x2: Bool {
+        poolSize == 2 && stride == 2 && geometry.height % 2 == 0 && geometry.width % 2 == 0
+    }
     private var output = Workspace()               // (N, C, Ho, Wo)
     private var inputGradient = Workspace()        // (N, C, H, W)
 
@@ -50,18 +58,23 @@ public final class MaxPool2D: Layer {
         batchSize = n
         let (h, w, k, s, ho, wo) = (g.height, g.width, poolSize, stride, g.outputHeight, g.outputWidth)
         let y = output.tensor(n, g.channels, ho, wo)
-        if argmax.count < y.count { argmax = Array(repeating: 0, count: y.count) }
         let (source, target) = (x.pointer, y.pointer)
+        if tiles2x2 {
+            if winners.count < y.count { winners = Array(repeating: 0, count: y.count) }
+            winners.withUnsafeMutableBufferPointer { codes in
+                // output row r of every plane reads input rows 2r and 2r + 1, which follow each other
+                for row in 0..<(n * g.channels * ho) {
+                    maxPool2x2Row(source + 2 * row * w, width: w, into: target + row * wo, winners: codes.baseAddress! + row * wo)
+                }
+            }
+            return y
+        }
+        if argmax.count < y.count { argmax = Array(repeating: 0, count: y.count) }
         argmax.withUnsafeMutableBufferPointer { indices in
             let best = indices.baseAddress!
             for plane in 0..<(n * g.channels) {
                 let inBase = plane * h * w, outBase = plane * ho * wo
                 for oh in 0..<ho {
-                    if k == 2 && s == 2 {                           // the common case, unrolled
-                        maxPool2x2Row(source, rows: inBase + 2 * oh * w, width: w, count: wo,
-                                      into: target + outBase + oh * wo, indices: best + outBase + oh * wo)
-                        continue
-                    }
                     for ow in 0..<wo {
                         var bestIndex = inBase + oh * s * w + ow * s
                         var bestValue = source[bestIndex]
@@ -88,8 +101,18 @@ public final class MaxPool2D: Layer {
         let dx = inputGradient.tensor(batchSize, g.channels, g.height, g.width)
         let outputCount = batchSize * g.channels * g.outputHeight * g.outputWidth
         precondition(dy.count == outputCount, "MaxPool2D.backward: gradient \(dy.shape) does not match the last output")
-        dx.fill(0)
         let (upstream, target) = (dy.pointer, dx.pointer)
+        if tiles2x2 {
+            let (w, wo) = (g.width, g.outputWidth)
+            winners.withUnsafeBufferPointer { codes in
+                for row in 0..<(batchSize * g.channels * g.outputHeight) {
+                    maxPool2x2RowBackward(upstream + row * wo, winners: codes.baseAddress! + row * wo, width: w,
+                                          into: target + 2 * row * w)
+                }
+            }
+            return dx
+        }
+        dx.fill(0)
         argmax.withUnsafeBufferPointer { indices in
             let best = indices.baseAddress!
             for i in 0..<outputCount { target[best[i]] += upstream[i] }   // dx[argmax] += dy
@@ -98,20 +121,58 @@ public final class MaxPool2D: Layer {
     }
 }
 
-/// One output row of 2×2, stride-2 max pooling: the windows whose top-left corners are
-/// `rows + 2·ow` (ow < count) and the row below; the same maxima and first-on-ties indices as the
-/// general loop, with the comparisons written out.
+/// One output row of 2×2, stride-2 max pooling: the windows `top[2·ow…2·ow + 1]` and the same
+/// two elements of the row below (`top + width`), ow < width / 2. Each window's maximum goes to
+/// `target[ow]` and its position to `winners[ow]` (0, 1: top left, right; 2, 3: bottom left,
+/// right), taken by strict `>` in that order as the general loop does: the first on ties, and a
+/// NaN wins only in the first position. Four windows per SIMD step, with selects, no branches.
 @inline(__always)
-private func maxPool2x2Row(_ source: UnsafePointer<Float>, rows top: Int, width: Int, count: Int,
-                           into target: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int>) {
-    for ow in 0..<count {
-        let a = top + 2 * ow, c = a + width
-        var bestIndex = a, bestValue = source[a]
-        if source[a + 1] > bestValue { bestIndex = a + 1; bestValue = source[a + 1] }
-        if source[c] > bestValue { bestIndex = c; bestValue = source[c] }
-        if source[c + 1] > bestValue { bestIndex = c + 1; bestValue = source[c + 1] }
-        target[ow] = bestValue
-        indices[ow] = bestIndex
+private func maxPool2x2Row(_ top: UnsafePointer<Float>, width: Int, into target: UnsafeMutablePointer<Float>,
+                           winners: UnsafeMutablePointer<UInt8>) {
+    let bottom = top + width, count = width / 2
+    var ow = 0
+    while ow + 4 <= count {
+        let upper = UnsafeRawPointer(top + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
+        let lower = UnsafeRawPointer(bottom + 2 * ow).loadUnaligned(as: SIMD8<Float>.self)
+        let candidates = [SIMD4(upper[1], upper[3], upper[5], upper[7]), SIMD4(lower[0], lower[2], lower[4], lower[6]),
+                          SIMD4(lower[1], lower[3], lower[5], lower[7])]
+        var best = SIMD4(upper[0], upper[2], upper[4], upper[6])
+        var winner = SIMD4<Int32>(repeating: 0)
+        for (position, candidate) in candidates.enumerated() {
+            let wins = candidate .> best
+            best.replace(with: candidate, where: wins)
+            winner.replace(with: Int32(position + 1), where: wins)
+        }
+        UnsafeMutableRawPointer(target + ow).storeBytes(of: best, as: SIMD4<Float>.self)
+        UnsafeMutableRawPointer(winners + ow).storeBytes(of: SIMD4<UInt8>(truncatingIfNeeded: winner), as: SIMD4<UInt8>.self)
+        ow += 4
+    }
+    while ow < count {
+        let a = 2 * ow
+        var best = top[a], winner: UInt8 = 0
+        if top[a + 1] > best { best = top[a + 1]; winner = 1 }
+        if bottom[a] > best { best = bottom[a]; winner = 2 }
+        if bottom[a + 1] > best { best = bottom[a + 1]; winner = 3 }
+        target[ow] = best
+        winners[ow] = winner
+        ow += 1
+    }
+}
+
+/// Backward of one `maxPool2x2Row`: writes the two input rows at `target` and `target + width`
+/// whole, each window's upstream gradient at its winner and 0 at the other three. The gradient
+/// is written as `0 + dy`, the value the general path's `dx = 0; dx[argmax] += dy` gives (−0
+/// becomes +0), so both paths give the same bits.
+@inline(__always)
+private func maxPool2x2RowBackward(_ upstream: UnsafePointer<Float>, winners: UnsafePointer<UInt8>, width: Int,
+                                   into target: UnsafeMutablePointer<Float>) {
+    let bottom = target + width
+    for ow in 0..<width / 2 {
+        let gradient = 0 + upstream[ow], winner = winners[ow], a = 2 * ow
+        target[a] = winner == 0 ? gradient : 0
+        target[a + 1] = winner == 1 ? gradient : 0
+        bottom[a] = winner == 2 ? gradient : 0
+        bottom[a + 1] = winner == 3 ? gradient : 0
     }
 }
 
