@@ -16,6 +16,10 @@ bin=.build/release/swiftddp
 ranks=${RANKS:-2}
 
 data=datasets/fashion-mnist
+# one shard per rank: a directory prepared for another rank count gets a sibling for this one
+if [ -f "$data/test.h5" ] && [ ! -f "$data/$(printf 'train-00000-of-%05d.h5' "$ranks")" ]; then
+    data="datasets/fashion-mnist-$ranks-shards"
+fi
 if [ ! -f "$data/test.h5" ]; then
     echo "== prepare Fashion-MNIST into $data ($ranks training shards)"
     "$bin" prepare fashion-mnist --source /usr/share/datasets/fashion-mnist --out "$data" --shards "$ranks"

@@ -17,9 +17,28 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 
+usage() {
+    # the comment block at the top of this file, without its '#'
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed -E 's/^# ?//'
+    echo "Usage: [RANKS=N] [HOSTFILE=FILE] launch/mpirun.sh <swiftddp subcommand> [arguments]"
+}
+case "${1:-}" in
+    "") usage >&2; exit 2 ;;
+    -h|--help) usage; exit 0 ;;
+esac
+
 ranks=${RANKS:-2}
-binary=${SWIFTDDP:-$root/.build/release/swiftddp}
-[ -x "$binary" ] || { echo "mpirun.sh: $binary not found; build it with: swift build -c release" >&2; exit 1; }
+[[ "$ranks" =~ ^[1-9][0-9]*$ ]] || { echo "mpirun.sh: RANKS must be a whole number ≥ 1, got '$ranks'" >&2; exit 2; }
+if [ -n "${SWIFTDDP:-}" ]; then
+    binary=$SWIFTDDP
+    [ -x "$binary" ] || { echo "mpirun.sh: SWIFTDDP=$binary is not an executable file" >&2; exit 1; }
+else
+    binary=$root/.build/release/swiftddp
+    [ -x "$binary" ] || { echo "mpirun.sh: $binary not found; build it with: swift build -c release --product swiftddp" >&2; exit 1; }
+fi
+if [ -n "${HOSTFILE:-}" ] && [ ! -f "$HOSTFILE" ]; then
+    echo "mpirun.sh: HOSTFILE=$HOSTFILE does not exist (see launch/hostfile.example)" >&2; exit 2
+fi
 
 args=(-np "$ranks")
 # Containers often run as root; Open MPI refuses that unless told it is intended.
