@@ -41,8 +41,14 @@ extension Trainer {
         }
         var list = found.map { comm.size == 1 ? $0.problem : "rank(s) \(ranksText($0.ranks)): \($0.problem)" }
         let otherConfig = configs.indices.filter { configs[$0] != configs[0] }
-        if !otherConfig.isEmpty {
-            list.append("rank(s) \(ranksText(otherConfig)) resolved another config than rank 0 (check --set flags and the config file on every host)")
+        if !otherConfig.isEmpty {   // every rank sees the hashes, so all take part in the gather
+            let texts = try comm.allGatherText(config.yaml)
+            let differences = otherConfig.compactMap { rank in
+                firstDifference(texts[0], texts[rank]).map { "rank \(rank) has \($0.other) where rank 0 has \($0.first)" }
+            }
+            list.append("rank(s) \(ranksText(otherConfig)) resolved another config than rank 0"
+                + (differences.isEmpty ? "" : ": " + differences.joined(separator: "; "))
+                + " (check --set flags and the config file on every host)")
         }
         let otherSchema = schemas.indices.filter { !schemas[$0].isEmpty && !schemas[0].isEmpty && schemas[$0] != schemas[0] }
         for rank in otherSchema {
@@ -182,6 +188,27 @@ extension Trainer {
             return [RunDirectoryError.cannotWrite(path, "\(parent) is not a directory").description]
         }
         return access(parent, W_OK) == 0 ? [] : [RunDirectoryError.cannotWrite(path, "\(parent) is not writable").description]
+    }
+
+    /// The first line where two resolved configs (`TrainingConfig.yaml`) differ, each prefixed
+    /// with the top-level section it stands in (`optimizer.learning_rate: 0.5`).
+    private func firstDifference(_ first: String, _ other: String) -> (first: String, other: String)? {
+        let a = first.split(separator: "\n", omittingEmptySubsequences: false)
+        let b = other.split(separator: "\n", omittingEmptySubsequences: false)
+        var section = ""
+        for index in 0..<max(a.count, b.count) {
+            let lineA = index < a.count ? String(a[index]) : "", lineB = index < b.count ? String(b[index]) : ""
+            if lineA == lineB {
+                if !lineA.hasPrefix(" "), lineA.hasSuffix(":") { section = String(lineA.dropLast()) + "." }
+                if !lineA.hasPrefix(" ") && !lineA.hasSuffix(":") { section = "" }
+                continue
+            }
+            func qualified(_ line: String) -> String {
+                line.hasPrefix(" ") ? section + line.trimmingCharacters(in: .whitespaces) : line
+            }
+            return (qualified(lineA), qualified(lineB))
+        }
+        return nil
     }
 
     /// What every file of a dataset must share: the sample shape and the class count.

@@ -123,8 +123,20 @@ struct ReliabilityTests {
                                    console: Console(rank: comm.rank, quiet: true)).run()
             }
         }
-        #expect(error?.description.contains("rank(s) 2 resolved another config than rank 0") == true, "\(String(describing: error))")
+        #expect(error?.description.contains("rank(s) 2 resolved another config than rank 0: rank 2 has seed: 8 where rank 0 has seed: 7")
+                == true, "\(String(describing: error))")
         #expect(!FileManager.default.fileExists(atPath: directory.file("run")))
+        // a key inside a section is named with its section
+        let nested = #expect(throws: TrainingError.self) {
+            _ = try LocalCommunicator.run(ranks: 2) { comm in
+                let config = try TrainingConfig.load(path: directory.file("config.yaml"),
+                                                     overrides: comm.rank == 1 ? ["optimizer.learning_rate=0.5"] : [])
+                return try Trainer(config: config, options: RunOptions(runDirectory: directory.file("run")), communicator: comm,
+                                   console: Console(rank: comm.rank, quiet: true)).run()
+            }
+        }
+        #expect(nested?.description.contains("rank 1 has optimizer.learning_rate: 0.5 where rank 0 has optimizer.learning_rate: 0.1")
+                == true, "\(String(describing: nested))")
     }
 
     @Test func reliabilityKeysHaveDefaultsAndRoundTrip() throws {
