@@ -102,7 +102,9 @@ public final class Trainer {
         // preflight on every rank, with the same config and schema everywhere; same steps everywhere
         let data = try preflight()
         let reference = data.loader.shards[0].shard
-        let stepsPerEpoch = Int(try comm.allReduce([Double(options.overfitBatches.map { min($0, data.loader.stepsPerEpoch) } ?? data.loader.stepsPerEpoch)], .min)[0])
+        let localSteps = options.overfitBatches.map { min($0, data.loader.stepsPerEpoch) } ?? data.loader.stepsPerEpoch
+        let stepsPerEpoch = Int(try comm.allReduce([Double(localSteps)], .min)[0])
+        let longestEpoch = Int(try comm.allReduce([Double(localSteps)], .max)[0])   // for the warning below
         var totalSteps = min(config.maxSteps ?? Int.max, stepsPerEpoch * config.epochs)
         var epochs = (totalSteps + stepsPerEpoch - 1) / stepsPerEpoch
 
@@ -213,6 +215,11 @@ public final class Trainer {
         console.print0("data: \(worldSize) rank(s) × batch \(config.batchSize) = global batch \(config.batchSize * worldSize); "
             + "rank 0 holds \(data.loader.shards.map(\.shard.count).reduce(0, +)) samples from \(data.loader.shards.count) shard(s); "
             + "\(stepsPerEpoch) steps/epoch (the minimum over ranks); \(totalSteps) steps")
+        if longestEpoch > stepsPerEpoch {
+            console.print0("warning: the ranks hold unequal parts of the training data (\(stepsPerEpoch) to \(longestEpoch) batches "
+                + "each), so every epoch stops at \(stepsPerEpoch) steps and the larger parts are not all seen in one epoch; "
+                + "prepare as many shards as ranks (or a multiple of them) to use every sample")
+        }
         if worldSize > 1 { console.print0("gradients: \(reduction)") }
         console.print0("run directory: \(runDirectory.path)")
 

@@ -158,6 +158,16 @@ struct MPIRunTests {
         #expect(result.output.contains("test accuracy"))
         let simulated = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "uneven-sim", ["--simulate-ranks", String(ranks)]), timeout: 120)
         #expect(parameterChecksum(simulated.output) == parameterChecksum(result.output))
+        // the ranks' parts differ (100 against 37 rows, or 50 against 19): the run says what that costs
+        #expect(result.output.contains("warning: the ranks hold unequal parts of the training data"), "\(result.output)")
+        #expect(simulated.output.contains("warning: the ranks hold unequal parts of the training data"), "\(simulated.output)")
+    }
+
+    @Test func equalPartsGiveNoUnequalDataWarning() throws {
+        let directory = try workspace(shards: [64, 64])
+        let result = try runCommand(builtProduct("swiftddp"), trainArguments(directory, run: "even", ["--simulate-ranks", "2"]), timeout: 120)
+        #expect(result.status == 0, "\(result.error)")
+        #expect(!result.output.contains("unequal parts"), "\(result.output)")
     }
 
     @Test func anErrorOnOneRankEndsTheWholeJob() throws {
