@@ -3,6 +3,7 @@
 import Glibc
 
 nonisolated(unsafe) private var receivedSignal: sig_atomic_t = 0
+nonisolated(unsafe) private var releaseOutputOnSignal = false
 
 /// The process's stop request, set by SIGINT or SIGTERM.
 public enum StopSignal {
@@ -10,7 +11,15 @@ public enum StopSignal {
     /// terminates at once (the default action is restored after the first). Call it on the main
     /// thread before starting others: it also unblocks both signals, which a parent process
     /// (a test runner, a launcher) may have blocked, and threads inherit that mask.
-    public static func install() {
+    ///
+    /// `releasingOutput` is for ranks whose stdout and stderr are pipes or pseudo-terminals of
+    /// their own, read by a launcher (`mpirun`, `srun`): on the signal they become non-blocking. `mpirun` stops reading
+    /// the ranks' output when it is signalled itself, and a rank that printed faster than it read
+    /// would otherwise stay blocked in a write, never reach the end of its step, and be killed
+    /// before writing its stop checkpoint; now the lines that do not fit are dropped from stdout
+    /// (`train.log` keeps them). Never for a terminal: its file description is the shell's too.
+    public static func install(releasingOutput: Bool = false) {
+        releaseOutputOnSignal = releasingOutput
         var set = sigset_t()
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
@@ -20,6 +29,11 @@ public enum StopSignal {
             signal(number) { number in
                 receivedSignal = number
                 signal(number, SIG_DFL)
+                if releaseOutputOnSignal {   // fcntl is async-signal-safe
+                    for descriptor in [STDOUT_FILENO, STDERR_FILENO] {
+                        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+                    }
+                }
             }
         }
     }

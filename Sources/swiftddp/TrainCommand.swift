@@ -125,7 +125,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         // One OpenBLAS setting per process: the node's CPUs shared by the ranks on it.
         BLASRuntime.setThreads(blasThreads ?? defaultBLASThreads(simulatedRanks: simulateRanks ?? 1))
-        StopSignal.install()
+        StopSignal.install(releasingOutput: MPIRuntime.launchedByMPI)   // a rank's output is a pipe or pty of its own
         signal(SIGXFSZ, SIG_IGN)   // a file-size limit (ulimit -f) then fails a write with EFBIG, reported, instead of killing the rank
         if MPIRuntime.launchedByMPI {
             try runUnderMPI()

@@ -158,6 +158,42 @@ struct ResumeTests {
         #expect(resumed.output.contains("resuming from \(saved) at step \(step)"), "\(resumed.output)")
         #expect(resumed.output.contains("test accuracy") || step >= 48, "\(resumed.output)")
     }
+
+    /// SIGINT to `mpirun` while rank 0 prints faster than `mpirun` forwards (an epoch line every
+    /// few steps of a tiny model): `mpirun` stops reading the ranks' output, and rank 0 must not
+    /// stay blocked in a write (its output turns non-blocking on the signal), so the ranks still
+    /// stop at the end of a step and rank 0 writes the stop checkpoint within `mpirun`'s 1 s.
+    @Test func sigintToMpirunStopsAChattyRunAtAStepWithItsCheckpoint() throws {
+        guard mpirunAvailable else { return }
+        let directory = try workspace()
+        let process = Process()
+        // the test runner blocks SIGINT, and children inherit that: start mpirun with it unblocked
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM}); "
+                             + "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
+                             repositoryRoot + "/launch/mpirun.sh", "train", "--config", directory.file("config.yaml"),
+                             "--run-dir", directory.file("run"), "--epochs", "100000", "--log-every", "1000000"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["RANKS": "2", "SWIFTDDP": builtProduct("swiftddp")]) { $1 }
+        _ = FileManager.default.createFile(atPath: directory.file("out.txt"), contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("out.txt")))
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, ((try? String(contentsOfFile: directory.file("run/metrics.jsonl"), encoding: .utf8)) ?? "").count < 20_000 {
+            usleep(50_000)
+        }
+        kill(process.processIdentifier, SIGINT)   // python3 and launch/mpirun.sh exec: this is mpirun
+        let stopped = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < stopped { usleep(50_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }   // never hang the suite
+        process.waitUntilExit()
+        let log = try String(contentsOfFile: directory.file("run/train.log"), encoding: .utf8)
+        let stop = try #require(log.split(separator: "\n").first { $0.hasPrefix("stopping after step ") }, "no stop line in train.log")
+        let step = try #require(Int(stop.dropFirst("stopping after step ".count).prefix { $0.isNumber }))
+        let newest = try #require(CheckpointDirectory(path: directory.file("run/checkpoints")).files().first)
+        #expect(try Checkpoint.read(path: newest).step == step, "the stop at step \(step) wrote no checkpoint; newest \(newest)")
+    }
 }
 
 struct InitFromTests {
