@@ -125,23 +125,44 @@ struct ResumeTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file("run/train.log"))) == log)
     }
 
-    @Test func sigtermToOneRankCheckpointsAndResumingFinishes() throws {
-        guard mpirunAvailable else { return }
-        let directory = try workspace()
+    /// `launch/mpirun.sh train` on 2 ranks for 100,000 epochs (until a signal stops it), its
+    /// output in `out.txt`. With `signalsUnblocked`, through python3, which unblocks SIGINT and
+    /// SIGTERM (the test runner blocks them, and children inherit that) and execs the launcher.
+    private func launchLongRun(_ directory: TemporaryDirectory, _ extra: [String] = [], signalsUnblocked: Bool = false) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: repositoryRoot + "/launch/mpirun.sh")
-        process.arguments = ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run"), "--epochs", "100000"]
+        let launch = [repositoryRoot + "/launch/mpirun.sh", "train", "--config", directory.file("config.yaml"),
+                      "--run-dir", directory.file("run"), "--epochs", "100000"] + extra
+        if signalsUnblocked {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            process.arguments = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM}); "
+                                 + "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])"] + launch
+        } else {
+            process.executableURL = URL(fileURLWithPath: launch[0])
+            process.arguments = Array(launch.dropFirst())
+        }
         process.environment = ProcessInfo.processInfo.environment.merging(["RANKS": "2", "SWIFTDDP": builtProduct("swiftddp")]) { $1 }
         _ = FileManager.default.createFile(atPath: directory.file("out.txt"), contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("out.txt")))
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        // wait until the ranks train, then SIGTERM one rank process (not mpirun)
+        return process
+    }
+
+    /// Waits (at most 60 s) until the run's metrics.jsonl holds `bytes` bytes.
+    private func waitForMetrics(_ directory: TemporaryDirectory, bytes: Int) {
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, ((try? String(contentsOfFile: directory.file("run/metrics.jsonl"), encoding: .utf8)) ?? "").isEmpty {
+        while Date() < deadline, ((try? String(contentsOfFile: directory.file("run/metrics.jsonl"), encoding: .utf8)) ?? "").utf8.count < bytes {
             usleep(50_000)
         }
+    }
+
+    @Test func sigtermToOneRankCheckpointsAndResumingFinishes() throws {
+        guard mpirunAvailable else { return }
+        let directory = try workspace()
+        let process = try launchLongRun(directory)
+        // wait until the ranks train, then SIGTERM one rank process (not mpirun)
+        waitForMetrics(directory, bytes: 1)
         let ranks = try runCommand("/usr/bin/pgrep", ["-f", "swiftddp train --config \(directory.file("config.yaml"))"])
         let pids = ranks.output.split(separator: "\n").compactMap { Int32($0) }.filter { $0 != process.processIdentifier }
         let rank = try #require(pids.last, "no rank process found: \(ranks.output)")
@@ -166,23 +187,8 @@ struct ResumeTests {
     @Test func sigintToMpirunStopsAChattyRunAtAStepWithItsCheckpoint() throws {
         guard mpirunAvailable else { return }
         let directory = try workspace()
-        let process = Process()
-        // the test runner blocks SIGINT, and children inherit that: start mpirun with it unblocked
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM}); "
-                             + "signal.signal(signal.SIGINT, signal.SIG_DFL); os.execv(sys.argv[1], sys.argv[1:])",
-                             repositoryRoot + "/launch/mpirun.sh", "train", "--config", directory.file("config.yaml"),
-                             "--run-dir", directory.file("run"), "--epochs", "100000", "--log-every", "1000000"]
-        process.environment = ProcessInfo.processInfo.environment.merging(["RANKS": "2", "SWIFTDDP": builtProduct("swiftddp")]) { $1 }
-        _ = FileManager.default.createFile(atPath: directory.file("out.txt"), contents: nil)
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("out.txt")))
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, ((try? String(contentsOfFile: directory.file("run/metrics.jsonl"), encoding: .utf8)) ?? "").count < 20_000 {
-            usleep(50_000)
-        }
+        let process = try launchLongRun(directory, ["--log-every", "1000000"], signalsUnblocked: true)
+        waitForMetrics(directory, bytes: 20_000)
         kill(process.processIdentifier, SIGINT)   // python3 and launch/mpirun.sh exec: this is mpirun
         let stopped = Date().addingTimeInterval(60)
         while process.isRunning && Date() < stopped { usleep(50_000) }
