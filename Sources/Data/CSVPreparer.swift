@@ -125,7 +125,7 @@ public struct CSVPreparer: Sendable {
         report.constantColumns = statistics?.constant.map { report.featureNames[$0] } ?? []
 
         // the files: all written as .partial, then renamed together (PreparationOutput)
-        let destination = try PreparationOutput(directory: output, id: preparationID())
+        let destination = try PreparationOutput(directory: output, id: preparationID(input: table.byteChecksum))
         func leftOut(_ name: String, _ option: String, _ fraction: Double) -> (name: String, option: String) {
             (name, fraction == 0 ? "\(option) 0" : "\(option) \(fraction) (0 of \(n) rows)")
         }
@@ -165,13 +165,13 @@ public struct CSVPreparer: Sendable {
         return report
     }
 
-    /// The `preparation` id of this run: the input's bytes and every option that shapes the files.
-    private func preparationID() -> String {
-        let bytes = FileManager.default.contents(atPath: input) ?? Foundation.Data()
+    /// The `preparation` id of this run: the input's bytes (`checksum`, of the bytes the table
+    /// was read from) and every option that shapes the files.
+    private func preparationID(input checksum: String) -> String {
         let options = "csv \(input) targets \(targets) features \(features ?? []) ignored \(ignored) task \(task.rawValue) "
             + "fractions \(validationFraction) \(testFraction) shards \(shards) seed \(seed) missing \(missing.rawValue) "
             + "standardize \(standardize) delimiter \(delimiter)"
-        return PreparationOutput.id(describing: [options, bytes.withUnsafeBytes(PreparationOutput.checksum)])
+        return PreparationOutput.id(describing: [options, checksum])
     }
 
     /// Checks the options that do not depend on the file: the shard count, the fractions and

@@ -27,6 +27,8 @@ public struct CSVTable: Sendable {
     public let header: [String]
     /// The data records; each has exactly `header.count` cells.
     public let records: [Record]
+    /// The CRC-32 and size of the bytes read (`PreparationOutput.checksum`), for the preparation id.
+    let byteChecksum: String
 
     /// Reads and checks the whole file.
     ///
@@ -35,6 +37,7 @@ public struct CSVTable: Sendable {
     ///   the header's.
     public init(path: String, delimiter: Character = ",") throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw CSVError.fileNotFound(path) }
+        byteChecksum = data.withUnsafeBytes(PreparationOutput.checksum)
         guard let separator = delimiter.asciiValue, delimiter != "\"", delimiter != "\n" else {
             throw CSVError.badDelimiter(String(delimiter))
         }
