@@ -181,6 +181,7 @@ public struct CSVPreparer: Sendable {
     /// - Throws: `CSVError.invalidOption` naming the flag and the value.
     public func checkOptions() throws {
         guard shards >= 1 else { throw CSVError.invalidOption("--shards must be ≥ 1, got \(shards)") }
+        guard CSVTable.isValidDelimiter(delimiter) else { throw CSVError.badDelimiter(String(delimiter)) }
         for (name, fraction) in [("--val-fraction", validationFraction), ("--test-fraction", testFraction)]
         where !(fraction >= 0 && fraction < 1) {
             throw CSVError.invalidOption("\(name) must be in [0, 1), got \(fraction)")

@@ -30,6 +30,11 @@ public struct CSVTable: Sendable {
     /// The CRC-32 and size of the bytes read (`PreparationOutput.checksum`), for the preparation id.
     let byteChecksum: String
 
+    /// Whether `delimiter` can separate cells: one ASCII character, not a quote, not a line break.
+    public static func isValidDelimiter(_ delimiter: Character) -> Bool {
+        delimiter.isASCII && !delimiter.isNewline && delimiter != "\""
+    }
+
     /// Reads and checks the whole file.
     ///
     /// - Throws: `CSVError` naming the file and line for a missing or empty file, an empty or
@@ -38,7 +43,7 @@ public struct CSVTable: Sendable {
     public init(path: String, delimiter: Character = ",") throws {
         guard let data = FileManager.default.contents(atPath: path) else { throw CSVError.fileNotFound(path) }
         byteChecksum = data.withUnsafeBytes(PreparationOutput.checksum)
-        guard let separator = delimiter.asciiValue, delimiter != "\"", delimiter != "\n" else {
+        guard Self.isValidDelimiter(delimiter), let separator = delimiter.asciiValue else {
             throw CSVError.badDelimiter(String(delimiter))
         }
         var rows = try Self.parse(Array(data), separator: separator, path: path)

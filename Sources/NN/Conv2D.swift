@@ -40,6 +40,7 @@ public final class Conv2D: Layer {
     private var weight: Parameter?
     private var bias: Parameter?
     private var geometry = ConvGeometry(channels: 0, height: 0, width: 0, kernel: 1)
+    private var lowering: ConvLowering?             // im2col / col2im for `geometry`, made by build
     private var batchSize = 0                       // N of the last forward
     private var columns = Workspace()               // (N, C·k·k, Ho·Wo)
     private var savedColumns: Tensor?               // the column matrices, kept by forward for backward
@@ -79,6 +80,7 @@ public final class Conv2D: Layer {
                              + "padded to [\(g.channels), \(g.height + 2 * padding), \(g.width + 2 * padding)]")
         }
         geometry = g
+        lowering = ConvLowering(geometry: g)
         let fanIn = g.columnRows, fanOut = filters * kernelSize * kernelSize
         var specs = [ParameterSpec(name: "weight", shape: [filters, g.columnRows], initializer: weightInitializer,
                                    fanIn: fanIn, fanOut: fanOut)]
@@ -97,7 +99,7 @@ public final class Conv2D: Layer {
     // MARK: - Forward
 
     public func forward(_ x: Tensor, mode: Mode) -> Tensor {
-        guard let store, let weight else { preconditionFailure("Conv2D.forward called before bind") }
+        guard let store, let weight, let lowering else { preconditionFailure("Conv2D.forward called before bind") }
         let g = geometry
         precondition(x.rowLength == g.imageCount, "Conv2D.forward: input \(x.shape) does not hold [\(g.channels), \(g.height), \(g.width)] samples")
         let n = x.rowCount
@@ -114,7 +116,7 @@ public final class Conv2D: Layer {
         for sample in 0..<n {
             let xn = x.pointer + sample * g.imageCount
             let colsN = cols.matrix(block: training ? sample : 0, rows: rows)   // (C·k·k, Ho·Wo)
-            im2col(xn, geometry: g, into: colsN.base)                 // X̂ₙ = im2col(xₙ)
+            lowering.im2col(xn, into: colsN.base)                     // X̂ₙ = im2col(xₙ)
             let yn = MatrixView(y.pointer + sample * filters * positions, rows: filters, columns: positions)
             gemm(w, colsN, into: yn)                                  // yₙ = W · X̂ₙ
             if let b {                                                // yₙ += b · 1ᵀ
@@ -132,17 +134,16 @@ public final class Conv2D: Layer {
 
     public func backward(_ dy: Tensor, progress: (any GradientProgress)?) -> Tensor {
         accumulateParameterGradients(dy, progress: progress)
-        guard let store, let weight else { preconditionFailure("Conv2D.backward called before forward") }
+        guard let store, let weight, let lowering else { preconditionFailure("Conv2D.backward called before forward") }
         let g = geometry
         let (rows, positions, n) = (g.columnRows, g.columnCount, batchSize)
         let dx = inputGradient.tensor(n, g.channels, g.height, g.width)
-        dx.fill(0)
         let dcols = columnGradient.tensor(rows, positions)
         let w = store.value(weight).matrix
         for sample in 0..<n {
             let dyn = MatrixView(dy.pointer + sample * filters * positions, rows: filters, columns: positions)
             gemm(w, transposeA: true, dyn, into: dcols.matrix)        // dX̂ₙ = Wᵀ · dyₙ
-            col2im(dcols.pointer, geometry: g, addingInto: dx.pointer + sample * g.imageCount)  // dxₙ = col2im(dX̂ₙ)
+            lowering.col2im(dcols.pointer, into: dx.pointer + sample * g.imageCount)   // dxₙ = col2im(dX̂ₙ)
         }
         return dx
     }

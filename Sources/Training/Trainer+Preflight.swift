@@ -44,7 +44,7 @@ extension Trainer {
         if !otherConfig.isEmpty {   // every rank sees the hashes, so all take part in the gather
             let texts = try comm.allGatherText(config.yaml)
             let differences = otherConfig.compactMap { rank in
-                firstDifference(texts[0], texts[rank]).map { "rank \(rank) has \($0.other) where rank 0 has \($0.first)" }
+                configDifferences(texts[0], texts[rank]).first.map { "rank \(rank) has \($0.text($0.other)) where rank 0 has \($0.text($0.first))" }
             }
             list.append("rank(s) \(ranksText(otherConfig)) resolved another config than rank 0"
                 + (differences.isEmpty ? "" : ": " + differences.joined(separator: "; "))
@@ -188,27 +188,6 @@ extension Trainer {
             return [RunDirectoryError.cannotWrite(path, "\(parent) is not a directory").description]
         }
         return access(parent, W_OK) == 0 ? [] : [RunDirectoryError.cannotWrite(path, "\(parent) is not writable").description]
-    }
-
-    /// The first line where two resolved configs (`TrainingConfig.yaml`) differ, each prefixed
-    /// with the top-level section it stands in (`optimizer.learning_rate: 0.5`).
-    private func firstDifference(_ first: String, _ other: String) -> (first: String, other: String)? {
-        let a = first.split(separator: "\n", omittingEmptySubsequences: false)
-        let b = other.split(separator: "\n", omittingEmptySubsequences: false)
-        var section = ""
-        for index in 0..<max(a.count, b.count) {
-            let lineA = index < a.count ? String(a[index]) : "", lineB = index < b.count ? String(b[index]) : ""
-            if lineA == lineB {
-                if !lineA.hasPrefix(" "), lineA.hasSuffix(":") { section = String(lineA.dropLast()) + "." }
-                if !lineA.hasPrefix(" ") && !lineA.hasSuffix(":") { section = "" }
-                continue
-            }
-            func qualified(_ line: String) -> String {
-                line.hasPrefix(" ") ? section + line.trimmingCharacters(in: .whitespaces) : line
-            }
-            return (qualified(lineA), qualified(lineB))
-        }
-        return nil
     }
 
     /// What every file of a dataset must share: the sample shape and the class count.

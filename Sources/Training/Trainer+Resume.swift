@@ -57,6 +57,10 @@ extension Trainer {
             bestMonitor.restore(checkpoint.scalars, "checkpoint")
             let note = checkpoint.worldSize == comm.size ? "" : " (written by \(checkpoint.worldSize) ranks, resumed on \(comm.size): the data order from here differs from an uninterrupted run)"
             console.print0("resuming from \(path) at step \(checkpoint.step), epoch \(checkpoint.epoch + 1), step \(checkpoint.stepInEpoch) of that epoch\(note)")
+            if let changed = changedSettings(since: checkpoint) {
+                console.print0("warning: the config differs from the one \(path) was written with: \(changed); "
+                    + "the run goes on with the new values, so it will not equal a run that never stopped")
+            }
         }
         try comm.broadcast(model.store.values.buffer, from: 0)
         for buffer in optimizer.state { try comm.broadcast(buffer.values.buffer, from: 0) }
@@ -92,5 +96,18 @@ extension Trainer {
                 path: path, detail: "it holds \(checkpoint.optimizer) state \(checkpoint.optimizerState.map(\.name)), "
                     + "the config asks for \(config.optimizer) with \(optimizer.state.map(\.name))")
         }
+    }
+
+    /// The keys whose values differ from the config the checkpoint was written with, as
+    /// `data.dir: 'b' (checkpoint: 'a')`, at most eight of them; nil when none does. Where the
+    /// run ends (`training.epochs`, `training.max_steps`, `--epochs`, `--max-steps`) is left
+    /// out: going on further than before is what a resume is for.
+    private func changedSettings(since checkpoint: Checkpoint) -> String? {
+        let differences = configDifferences(config.yaml, checkpoint.config).filter {
+            $0.key != "training.epochs" && $0.key != "training.max_steps"
+        }
+        guard !differences.isEmpty else { return nil }
+        let shown = differences.prefix(8).map { "\($0.key): \($0.first ?? "not set") (checkpoint: \($0.other ?? "not set"))" }
+        return shown.joined(separator: ", ") + (differences.count > 8 ? " and \(differences.count - 8) more" : "")
     }
 }

@@ -154,6 +154,9 @@ struct PrepareCSVTests {
             (["--val-fraction", "1.5"], "--val-fraction must be in [0, 1), got 1.5"),
             (["--shards", "0"], "--shards must be ≥ 1, got 0"),
             (["--delimiter", ";;"], "--delimiter must be one character"),
+            (["--delimiter", "\""], "--delimiter '\"' must be one ASCII character other than a quote or a line break"),
+            (["--delimiter", "\r\n"], "must be one ASCII character other than a quote or a line break"),
+            (["--delimiter", "é"], "--delimiter 'é' must be one ASCII character"),
         ]
         for (arguments, message) in cases {
             let result = try prepare(directory, "a,b,y\n1,2,3\n", ["--target", "y", "--task", "regression"] + arguments)

@@ -43,6 +43,7 @@ struct ResumeTests {
         let resumed = try run(launcher, train + ["--run-dir", directory.file("stopped"), "--resume"])
         #expect(resumed.status == 0, "\(resumed.error)")
         #expect(resumed.output.contains("resuming from"), "\(resumed.output)")
+        #expect(!resumed.output.contains("warning: the config differs"), "only where the run ends changed: \(resumed.output)")
 
         // parameters bit for bit (the checksum line) and the optimizer state (the checkpoints' checksums)
         let checksum = try #require(parameterChecksum(straight.output))
@@ -123,6 +124,23 @@ struct ResumeTests {
         #expect(again.output.contains("nothing left to train: the checkpoint is at step 30"), "\(again.output)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file("run/metrics.jsonl"))) == metrics)
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file("run/train.log"))) == log)
+    }
+
+    /// A resume with other settings than the checkpoint's names each changed key with both
+    /// values; where the run ends (`--max-steps`) is not one of them.
+    @Test func resumingWithAnotherConfigNamesWhatChanged() throws {
+        let directory = try workspace()
+        let train = ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run")]
+        #expect(try run("simulate", train + ["--max-steps", "24"]).status == 0)
+        try FileManager.default.copyItem(atPath: directory.file("data"), toPath: directory.file("copy"))
+        let resumed = try run("simulate", train + ["--resume", "--max-steps", "30", "--data", directory.file("copy"),
+                                                   "--set", "optimizer.learning_rate=0.02"])
+        #expect(resumed.status == 0, "\(resumed.error)")
+        let warning = try #require(resumed.output.split(separator: "\n").first { $0.hasPrefix("warning: the config differs") },
+                                   "\(resumed.output)")
+        #expect(warning.contains("was written with: data.dir: '\(directory.file("copy"))' (checkpoint: '\(directory.file("data"))'), "
+                                 + "optimizer.learning_rate: 0.02 (checkpoint: 0.01); the run goes on with the new values"), "\(warning)")
+        #expect(!warning.contains("max_steps"), "\(warning)")
     }
 
     /// `launch/mpirun.sh train` on 2 ranks for 100,000 epochs (until a signal stops it), its

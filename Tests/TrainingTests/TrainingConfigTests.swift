@@ -32,6 +32,23 @@ struct TrainingConfigTests {
         #expect(again == config)
     }
 
+    /// Two resolved configs compare key by key: a changed scalar, a changed layer (by its index in
+    /// the list), a key only one side holds; equal configs have no difference.
+    @Test func resolvedConfigsDifferKeyByKey() throws {
+        let base = try TrainingConfig.load(path: defaultConfigPath)
+        let other = try TrainingConfig.load(path: defaultConfigPath, overrides: [
+            "optimizer.learning_rate=0.1", "model.layers.2.units=64", "training.max_steps=7", "data.dir=elsewhere", "seed=1",
+        ])
+        #expect(configDifferences(base.yaml, base.yaml).isEmpty)
+        let differences = configDifferences(base.yaml, other.yaml)
+        #expect(differences.map(\.key) == ["seed", "data.dir", "model.layers[2]", "optimizer.learning_rate", "training.max_steps"])
+        #expect(differences[1] == ConfigDifference(key: "data.dir", first: "'datasets/fashion-mnist'", other: "'elsewhere'"))
+        #expect(differences[2].other == "{type: dense, units: 64, init: xavier_uniform, bias: true}")
+        #expect(differences[4].first == nil && differences[4].other == "7")
+        #expect(differences[4].text(differences[4].first) == "no training.max_steps")
+        #expect(configDifferences(other.yaml, base.yaml).map(\.key).last == "training.max_steps")
+    }
+
     @Test func augmentationKeysParseAndRoundTrip() throws {
         let plain = try TrainingConfig.load(path: defaultConfigPath)
         #expect(plain.randomCropPadding == 0 && !plain.horizontalFlip)
