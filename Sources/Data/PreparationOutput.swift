@@ -104,6 +104,18 @@ final class PreparationOutput {
             discard()
             throw error
         }
+        removeLeftoverPartialFiles()
+    }
+
+    /// Removes the `.partial` files of dataset files (`train-*-of-*.h5`, `val.h5`, `test.h5`)
+    /// that an earlier preparation, killed before it could discard them, left behind: with
+    /// another shard count, no later preparation would overwrite them.
+    func removeLeftoverPartialFiles() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasSuffix(Self.partialSuffix) {
+            let file = String(name.dropLast(Self.partialSuffix.count))
+            if DatasetDirectory.parse(file) != nil || file == "val.h5" || file == "test.h5" { unlink(path(name)) }
+        }
     }
 
     /// Renames every staged `<name>.partial` over `<name>`, in the order staged.

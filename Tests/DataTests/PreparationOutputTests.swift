@@ -26,6 +26,18 @@ import Testing
         #expect(try DatasetDirectory(path: directory.file("a/b")).checkOnePreparation() == "1")
     }
 
+    /// A killed preparation leaves its `.partial` files; the next one that succeeds removes those
+    /// of dataset files, whatever their shard count, and leaves other files alone.
+    @Test func aSuccessRemovesPartialFilesLeftByAKilledPreparation() throws {
+        let directory = TemporaryDirectory()
+        let leftovers = ["train-00000-of-00003.h5.partial", "train-00002-of-00003.h5.partial", "test.h5.partial"]
+        for name in leftovers + ["notes.txt.partial"] { try writeTiny(directory.file(name), id: "killed") }
+        let output = try PreparationOutput(directory: directory.path, id: "new")
+        try output.write { try writeTiny(output.stage("train-00000-of-00001.h5"), id: output.id) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
+                == ["notes.txt.partial", "train-00000-of-00001.h5"])
+    }
+
     @Test func aFailureRemovesEveryPartialFileAndKeepsTheOldOnes() throws {
         let directory = TemporaryDirectory()
         try writeTiny(directory.file("val.h5"), id: "old")
