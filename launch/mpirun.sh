@@ -72,5 +72,24 @@ args+=(-x SWIFTDDP_STDOUT_IS_TTY)
 if [ -n "${IFACE:-}" ]; then
     args+=(--mca btl tcp,vader,self --mca btl_tcp_if_include "$IFACE" --mca oob_tcp_if_include "$IFACE")
 fi
+# mpirun runs as a job of its own (set -m: its own process group), and this script forwards
+# SIGINT, SIGTERM and SIGHUP to it exactly once: a Ctrl-C that reached mpirun twice (from the
+# terminal and forwarded) would make it kill the ranks at once, before their stop checkpoint.
+# After a signal the script exits 128 + its number (130 for Ctrl-C), as a process stopped by it
+# does; mpirun itself exits 1 then. Otherwise it exits with mpirun's status.
+set -m
 # shellcheck disable=SC2086
-exec mpirun "${args[@]}" ${MPIRUN_ARGS:-} "$binary" "$@"
+mpirun "${args[@]}" ${MPIRUN_ARGS:-} "$binary" "$@" </dev/null &
+job=$!
+received=0
+forward() { received=$1; kill -s "$2" "$job" 2>/dev/null || true; }
+trap 'forward 130 INT' INT
+trap 'forward 143 TERM' TERM
+trap 'forward 129 HUP' HUP
+status=0
+while :; do
+    wait "$job" && status=0 || status=$?
+    kill -0 "$job" 2>/dev/null || break    # a trapped signal interrupted the wait: mpirun still runs
+done
+[ "$received" -eq 0 ] || exit "$received"
+exit "$status"

@@ -202,16 +202,18 @@ struct ResumeTests {
     /// few steps of a tiny model): `mpirun` stops reading the ranks' output, and rank 0 must not
     /// stay blocked in a write (its output turns non-blocking on the signal), so the ranks still
     /// stop at the end of a step and rank 0 writes the stop checkpoint within `mpirun`'s 1 s.
+    /// The launcher then exits 130, as a process stopped by SIGINT does.
     @Test func sigintToMpirunStopsAChattyRunAtAStepWithItsCheckpoint() throws {
         guard mpirunAvailable else { return }
         let directory = try workspace()
         let process = try launchLongRun(directory, ["--log-every", "1000000"], signalsUnblocked: true)
         waitForMetrics(directory, bytes: 20_000)
-        kill(process.processIdentifier, SIGINT)   // python3 and launch/mpirun.sh exec: this is mpirun
+        kill(process.processIdentifier, SIGINT)   // python3 execs launch/mpirun.sh, which forwards it to mpirun once
         let stopped = Date().addingTimeInterval(60)
         while process.isRunning && Date() < stopped { usleep(50_000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }   // never hang the suite
         process.waitUntilExit()
+        #expect(process.terminationStatus == 130, "the launcher exits 128 + SIGINT after a stop on SIGINT")
         let log = try String(contentsOfFile: directory.file("run/train.log"), encoding: .utf8)
         let stop = try #require(log.split(separator: "\n").first { $0.hasPrefix("stopping after step ") }, "no stop line in train.log")
         let step = try #require(Int(stop.dropFirst("stopping after step ".count).prefix { $0.isNumber }))
