@@ -164,7 +164,7 @@ public struct RunReview: Sendable {
         }
         samplesPerSecond = seconds > 0 ? samples / seconds : nil
         for record in train {
-            if let size = record.number("world_size").map({ Int($0) }), worldSizes.last != size { worldSizes.append(size) }
+            if let size = record.integer("world_size"), worldSizes.last != size { worldSizes.append(size) }
         }
         // segments: the first starts one interval before its first record, a resumed one at its resume record
         var wall = 0.0, segmentStart: Double?, segmentEnd: Double?

@@ -53,4 +53,16 @@ struct RunReviewTests {
         }
         #expect(runs.count == 2)
     }
+
+    @Test func aDivergedLossBeyondIntsRangeIsPrintedNotACrash() {
+        let lines = [
+            #"{"time":100,"step":2,"epoch":1,"split":"train","loss":3e25,"mse":3e25,"steps":2}"#,
+            #"{"time":101,"step":2,"epoch":1,"split":"val","loss":1e19,"mse":1e19,"samples":10}"#,
+        ]
+        let run = RunReview(history: MetricsHistory(text: lines.joined(separator: "\n") + "\n"), name: "r")
+        let report = RunReport(runs: [run], monitors: ["val_loss"])
+        let table = report.table()
+        #expect(table.contains("3.0000e+25") && table.contains("1.0000e+19"))
+        #expect(report.csv().contains("3e+25"))
+    }
 }
