@@ -93,10 +93,12 @@ func tickLabel(_ value: Double, spacing: Double) -> String {
     return String(format: "%.\(decimals)f", value)
 }
 
-/// A metric value for tables: 4 decimals, or an integer when it is one and large.
+/// A metric value for tables: 4 decimals, or an integer when it is one and large, or
+/// scientific notation from 10¹⁵ on (a diverging loss; `Int` holds at most about 9.2·10¹⁸).
 func formatMetric(_ value: Double?, decimals: Int = 4) -> String {
     guard let value else { return "-" }
     guard value.isFinite else { return value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf") }
+    if abs(value) >= 1e15 { return String(format: "%.4e", value) }
     if abs(value) >= 1e5 || (value == value.rounded() && abs(value) >= 1000) { return String(Int(value.rounded())) }
     return String(format: "%.\(decimals)f", value)
 }

@@ -83,11 +83,15 @@ extension MetricsRecord {
     }
 
     /// The `step` field.
-    public var step: Int? { self["step"]?.doubleValue.map { Int($0) } }
+    public var step: Int? { integer("step") }
 
     /// The `epoch` field.
-    public var epoch: Int? { self["epoch"]?.doubleValue.map { Int($0) } }
+    public var epoch: Int? { integer("epoch") }
 
     /// A numeric field.
     public func number(_ key: String) -> Double? { self[key]?.doubleValue }
+
+    /// A numeric field as an integer (a fraction is dropped); nil when it is missing, not
+    /// finite or beyond `Int`'s range (a damaged line such as `"step":1e30` or `"step":"NaN"`).
+    public func integer(_ key: String) -> Int? { number(key).flatMap { Int(exactly: $0.rounded(.towardZero)) } }
 }

@@ -71,7 +71,11 @@ public struct RunReport: Sendable {
         lines.append("  final")
         if let last = run.trainCurve.last { lines += wrapped("    train ", fields(last.values, run.trainMetrics)) }
         if let last = run.validationCurve.last { lines += wrapped("    val   ", fields(last.values, run.evaluationMetrics)) }
-        if let test = run.test { lines += wrapped("    test  ", fields(test, run.evaluationMetrics)) }
+        if let test = run.test {
+            // a test of an earlier segment's model: a resumed run that is still going, or that a signal stopped
+            let earlier = run.testStep.flatMap { $0 < run.lastStep ? "(of step \($0), not \(run.lastStep))" : nil }
+            lines += wrapped("    test  ", fields(test, run.evaluationMetrics) + (earlier.map { [$0] } ?? []))
+        }
         if run.trainCurve.isEmpty && run.validationCurve.isEmpty { lines.append("    no records yet") }
         return lines
     }
@@ -204,6 +208,7 @@ public struct RunReport: Sendable {
                 ("final_train", run.trainCurve.last.map { object($0.values, order: run.trainMetrics) } ?? .null),
                 ("final_val", run.validationCurve.last.map { object($0.values, order: run.evaluationMetrics) } ?? .null),
                 ("test", run.test.map { object($0, order: run.evaluationMetrics) } ?? .null),
+                ("test_step", run.testStep.map { .integer($0) } ?? .null),
                 ("malformed_lines", .array(run.malformedLines.map { .integer($0) })),
                 ("partial_last_line", .bool(run.endsInPartialLine)),
             ])

@@ -58,6 +58,9 @@ public struct RunReview: Sendable {
     public private(set) var validationCurve: [CurvePoint] = []
     /// The test record's metrics, if the run wrote one.
     public private(set) var test: [String: Double]?
+    /// The test record's step: before `lastStep` when a resumed run went on past the end of
+    /// the segment that wrote it (and has not written its own yet).
+    public private(set) var testStep: Int?
     /// The global step of the last record.
     public private(set) var lastStep = 0
     /// Wall time from the first step to the last record, summed over resumed segments, seconds.
@@ -88,7 +91,9 @@ public struct RunReview: Sendable {
             }
         }
         lastStep = history.records.compactMap(\.step).max() ?? 0
-        test = history.records.last { $0.split == "test" }.map { values($0, evaluationMetrics) }
+        let testRecord = history.records.last { $0.split == "test" }
+        test = testRecord.map { values($0, evaluationMetrics) }
+        testStep = testRecord?.step
         buildEpochs(train: train, validation: validation)
         buildCurves(train: train, validation: validation)
         summarizeTime(history: history, train: train)
@@ -132,25 +137,34 @@ public struct RunReview: Sendable {
         }
     }
 
-    /// Train records are placed inside their epoch by their step: x = (e − 1) + (step − first
-    /// step of e) / (steps of e). An epoch still running takes the previous epoch's length.
+    /// Records are placed inside their epoch by their step: x = (e − 1) + (step − first step of
+    /// e) / (steps of e). An epoch still running takes the previous epoch's length. A val record
+    /// at the end of its epoch sits at x = e; one written mid-epoch (by a `--max-steps` segment
+    /// that a resumed run went on from) sits where it was written, not on the epoch's end.
     private mutating func buildCurves(train: [MetricsRecord], validation: [MetricsRecord]) {
         var previousEnd = 0, previousLength: Int?
+        var placement: [Int: (start: Int, length: Int)] = [:]
         for (index, row) in epochs.enumerated() {
             let complete = index + 1 < epochs.count || !row.validation.isEmpty
             let start = previousEnd
             let length = complete ? row.step - start : max(previousLength ?? (row.step - start), row.step - start)
-            for record in train where record.epoch == row.epoch {
-                guard let step = record.step else { continue }
-                let fraction = length > 0 ? min(1, max(0, Double(step - start) / Double(length))) : 1
-                trainCurve.append(CurvePoint(x: Double(row.epoch - 1) + fraction, step: step, values: values(record, trainMetrics)))
-            }
+            placement[row.epoch] = (start, length)
             previousEnd = row.step
             previousLength = length
         }
+        func x(epoch: Int, step: Int) -> Double {
+            guard let (start, length) = placement[epoch] else { return Double(epoch) }
+            return Double(epoch - 1) + (length > 0 ? min(1, max(0, Double(step - start) / Double(length))) : 1)
+        }
+        for row in epochs {
+            for record in train where record.epoch == row.epoch {
+                guard let step = record.step else { continue }
+                trainCurve.append(CurvePoint(x: x(epoch: row.epoch, step: step), step: step, values: values(record, trainMetrics)))
+            }
+        }
         validationCurve = validation.compactMap { record in
             guard let epoch = record.epoch, let step = record.step else { return nil }
-            return CurvePoint(x: Double(epoch), step: step, values: values(record, evaluationMetrics))
+            return CurvePoint(x: x(epoch: epoch, step: step), step: step, values: values(record, evaluationMetrics))
         }
     }
 
@@ -164,7 +178,7 @@ public struct RunReview: Sendable {
         }
         samplesPerSecond = seconds > 0 ? samples / seconds : nil
         for record in train {
-            if let size = record.number("world_size").map({ Int($0) }), worldSizes.last != size { worldSizes.append(size) }
+            if let size = record.integer("world_size"), worldSizes.last != size { worldSizes.append(size) }
         }
         // segments: the first starts one interval before its first record, a resumed one at its resume record
         var wall = 0.0, segmentStart: Double?, segmentEnd: Double?

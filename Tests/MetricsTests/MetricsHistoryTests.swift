@@ -47,4 +47,18 @@ struct MetricsHistoryTests {
         #expect(history.records.map(\.step) == [2, 4, 4, 6, 8])
         #expect(history.records.map { $0.number("loss") ?? 0 } == [4, 3, 3.5, 2, 1])
     }
+
+    @Test func stepsThatAreNoIntegerAreMissingNotACrash() {
+        // hand-damaged lines: a step beyond Int's range, a non-finite step, a huge world size
+        let lines = [
+            #"{"time":10,"step":2,"epoch":1,"split":"train","loss":4,"world_size":1}"#,
+            #"{"time":11,"step":1e30,"epoch":"NaN","split":"train","loss":3,"world_size":1e300}"#,
+            #"{"time":12,"step":"Infinity","epoch":1,"split":"val","loss":3.5}"#,
+        ]
+        let history = MetricsHistory(text: lines.joined(separator: "\n") + "\n")
+        #expect(history.records.map(\.step) == [2, nil, nil])
+        #expect(history.records.map(\.epoch) == [1, nil, 1])
+        let run = RunReview(history: history, name: "r")
+        #expect(run.lastStep == 2 && run.worldSizes == [1])
+    }
 }

@@ -53,4 +53,53 @@ struct RunReviewTests {
         }
         #expect(runs.count == 2)
     }
+
+    @Test func aDivergedLossBeyondIntsRangeIsPrintedNotACrash() {
+        let lines = [
+            #"{"time":100,"step":2,"epoch":1,"split":"train","loss":3e25,"mse":3e25,"steps":2}"#,
+            #"{"time":101,"step":2,"epoch":1,"split":"val","loss":1e19,"mse":1e19,"samples":10}"#,
+        ]
+        let run = RunReview(history: MetricsHistory(text: lines.joined(separator: "\n") + "\n"), name: "r")
+        let report = RunReport(runs: [run], monitors: ["val_loss"])
+        let table = report.table()
+        #expect(table.contains("3.0000e+25") && table.contains("1.0000e+19"))
+        #expect(report.csv().contains("3e+25"))
+    }
+
+    /// A `--max-steps 6` segment that stopped inside epoch 2 (4 steps per epoch) and validated
+    /// and tested there, then a resumed segment still running: epoch 2's val record of the first
+    /// segment sits at step 6 of 4…8, and the test is labelled as one of the model at step 6.
+    private let resumedLog = [
+        #"{"time":100,"step":4,"epoch":1,"split":"train","loss":2.0,"steps":4}"#,
+        #"{"time":101,"step":4,"epoch":1,"split":"val","loss":1.5,"samples":10}"#,
+        #"{"time":102,"step":6,"epoch":2,"split":"train","loss":1.2,"steps":2}"#,
+        #"{"time":103,"step":6,"epoch":2,"split":"val","loss":1.4,"samples":10}"#,
+        #"{"time":104,"step":6,"epoch":2,"split":"test","loss":1.45,"samples":10}"#,
+        #"{"time":110,"step":6,"split":"resume","world_size":1}"#,
+        #"{"time":111,"step":8,"epoch":2,"split":"train","loss":1.0,"steps":2}"#,
+        #"{"time":112,"step":8,"epoch":2,"split":"val","loss":1.3,"samples":10}"#,
+        #"{"time":113,"step":10,"epoch":3,"split":"train","loss":0.9,"steps":2}"#,
+    ].joined(separator: "\n") + "\n"
+
+    @Test func aMidEpochValRecordSitsAtItsStepNotOnTheEpochsEnd() {
+        let run = RunReview(history: MetricsHistory(text: resumedLog), name: "r")
+        #expect(run.validationCurve.map(\.x) == [1, 1.5, 2])
+        #expect(run.epochs.map { $0.validation["loss"] } == [1.5, 1.3, nil])
+    }
+
+    @Test func aTestOfAnEarlierSegmentsModelSaysItsStep() throws {
+        let run = RunReview(history: MetricsHistory(text: resumedLog), name: "r")
+        #expect(run.testStep == 6 && run.lastStep == 10)
+        let report = RunReport(runs: [run], monitors: ["val_loss"])
+        #expect(report.table().contains("test  loss 1.4500  (of step 6, not 10)"))
+        guard case .object(let top) = try JSONValue.parse(report.json().rendered()), case .array(let runs)? = top.first?.value,
+              case .object(let fields)? = runs.first, case .object(let summary)? = fields.first(where: { $0.key == "summary" })?.value else {
+            Issue.record("json has no summary")
+            return
+        }
+        #expect(summary.first { $0.key == "test_step" }?.value == .integer(6))
+        // once the run has tested its own last step, nothing is added
+        let finished = RunReview(history: MetricsHistory(text: resumedLog + #"{"time":114,"step":10,"epoch":3,"split":"test","loss":1.2,"samples":10}"# + "\n"), name: "r")
+        #expect(!RunReport(runs: [finished], monitors: ["val_loss"]).table().contains("of step"))
+    }
 }
