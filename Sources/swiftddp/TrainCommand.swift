@@ -229,7 +229,7 @@ extension TrainingError {
     /// The rank named in the error, if any.
     var rank: Int? {
         switch self {
-        case .anomaly(_, let rank, _, _, _, _), .gradientCheckFailed(_, _, _, _, let rank): return rank
+        case .anomaly(_, let rank, _, _, _, _), .anomalousLoss(_, let rank, _, _, _), .gradientCheckFailed(_, _, _, _, let rank): return rank
         default: return nil
         }
     }
