@@ -1,5 +1,5 @@
-// `--detect-anomalies`: stop at the first non-finite activation or gradient, naming the layer,
-// the step and the rank (PyTorch's detect_anomaly, for this layer-by-layer model).
+// `--detect-anomalies`: stop at the first non-finite activation, loss or gradient, naming the
+// layer, the step and the rank (PyTorch's detect_anomaly, for this layer-by-layer model).
 import NN
 import Tensors
 
@@ -14,6 +14,14 @@ struct AnomalyCheck {
             throw TrainingError.anomaly(step: step, rank: rank, layer: "layers.\(index) (\(model.layers[index].summary))",
                                         what: "forward output", value: output.buffer[position], index: position)
         }
+    }
+
+    /// Throws if `loss`, computed by `criterion` from the finite `outputs`, is NaN or ±∞ (the
+    /// loss itself overflowed, e.g. a squared error of huge targets).
+    func afterLoss(_ loss: Float, criterion: any Loss, outputs: Tensor, step: Int) throws {
+        guard !loss.isFinite else { return }
+        let largest = outputs.buffer.reduce(Float(0)) { max($0, $1.magnitude) }
+        throw TrainingError.anomalousLoss(step: step, rank: rank, loss: criterion.summary, value: loss, largestOutput: largest)
     }
 
     /// Throws if the parameter gradients of layer `index` or its input gradient hold NaN or ±∞.

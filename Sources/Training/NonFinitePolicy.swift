@@ -34,12 +34,15 @@ struct NonFinitePolicy {
     let action: String
     /// With `skip`: how many steps may be skipped in this run before it stops.
     let maxSkips: Int
+    /// Whether the run checks every layer's values (`--detect-anomalies`), for the error's hint.
+    let anomaliesChecked: Bool
     /// Steps skipped so far.
     private(set) var skipped = 0
 
-    init(config: TrainingConfig) {
+    init(config: TrainingConfig, anomaliesChecked: Bool = false) {
         action = config.nonFinite
         maxSkips = config.nonFiniteMaxSkips
+        self.anomaliesChecked = anomaliesChecked
     }
 
     /// Whether step `step` must be skipped: its averaged gradient, or the loss of the lowest rank
@@ -51,7 +54,7 @@ struct NonFinitePolicy {
                         store: ParameterStore, console: Console) throws -> Bool {
         let gradient = knownFinite ? nil : firstNonFinite(gradients, in: store)
         guard lossRank != nil || gradient != nil else { return false }
-        let finding = TrainingError.nonFinite(step: step, lossRank: lossRank, gradient: gradient, action: action, skipped: skipped)
+        let finding = TrainingError.nonFinite(step: step, lossRank: lossRank, gradient: gradient, action: action, skipped: skipped, anomaliesChecked: anomaliesChecked)
         guard action == "skip", skipped < maxSkips else { throw finding }
         skipped += 1
         console.print0("warning: \(finding.finding); step skipped (\(skipped) of at most \(maxSkips), training.nonfinite: skip)")
@@ -71,7 +74,8 @@ struct NonFinitePolicy {
     /// The stop of step `step`, whose optimizer pass found a non-finite gradient
     /// (`checksInOptimizerStep`) and left the non-finite elements in place.
     func stop(step: Int, gradients: UnsafeMutableBufferPointer<Float>, store: ParameterStore) -> TrainingError {
-        TrainingError.nonFinite(step: step, lossRank: nil, gradient: firstNonFinite(gradients, in: store), action: action, skipped: skipped)
+        TrainingError.nonFinite(step: step, lossRank: nil, gradient: firstNonFinite(gradients, in: store), action: action, skipped: skipped,
+                              anomaliesChecked: anomaliesChecked)
     }
 }
 

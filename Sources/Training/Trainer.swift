@@ -233,7 +233,7 @@ public final class Trainer {
         let flags = UnsafeMutableBufferPointer<Double>.allocate(capacity: 3)   // the control flags, reused every step
         defer { flags.deallocate() }
         var step = start.step
-        var nonFinite = NonFinitePolicy(config: config)
+        var nonFinite = NonFinitePolicy(config: config, anomaliesChecked: options.detectAnomalies)
         var next = (epoch: start.epoch, stepInEpoch: start.stepInEpoch)   // where training would go on
         let runStart = monotonicSeconds()
         let progressBar = ProgressBar(console: console, mode: config.reporting.progress, epochs: epochs, totalSteps: totalSteps,
@@ -255,6 +255,7 @@ public final class Trainer {
                     try anomalies?.afterForward(layer, output, step: step)
                 }
                 let loss = criterion.forward(logits, targets: batch.lossTargets)
+                try anomalies?.afterLoss(loss, criterion: criterion, outputs: logits, step: step)
                 // scaled by 1/ranks, so that the all-reduced sum is the mean gradient
                 try model.backward(criterion.backward(scale: 1 / Float(worldSize)), progress: progress) { layer, inputGradient in
                     try anomalies?.afterBackward(layer, inputGradient, step: step)
@@ -417,13 +418,18 @@ public final class Trainer {
     /// ranks fail together if any rank fails.
     private func checkGradients(_ model: Sequential, _ criterion: any Loss, _ batch: Batch) throws -> ParameterGradientCheck? {
         let (features, targets) = (batch.features.copy(), batch.lossTargets)
-        let results = checkModelGradients(model, seed: config.seed,
-                                          lossOf: { criterion.forward(model.forward(features, mode: .training), targets: targets) },
-                                          computeGradients: {
-                                              model.store.zeroGradients()
-                                              _ = criterion.forward(model.forward(features, mode: .training), targets: targets)
-                                              model.backward(criterion.backward())
-                                          })
+        // every forward draws the same dropout masks (those of step 0), so the loss is one
+        // function of the parameters and dropout's backward is checked with its mask
+        let rank = communicator.rank
+        func loss() -> Float {
+            model.reseedStochasticLayers(seed: config.seed, rank: rank, step: 0)
+            return criterion.forward(model.forward(features, mode: .training), targets: targets)
+        }
+        let results = checkModelGradients(model, seed: config.seed, lossOf: loss, computeGradients: {
+            model.store.zeroGradients()
+            _ = loss()
+            model.backward(criterion.backward())
+        })
         model.store.zeroGradients()
         let worst = results.first
         for result in results {

@@ -105,6 +105,10 @@ struct TrainCommand: ParsableCommand {
         if initFrom != nil && (resume || resumeFrom != nil) {
             throw ValidationError("--init-from starts a new run; --resume goes on with an old one: give one of them")
         }
+        if overfitBatches != nil && (resume || resumeFrom != nil) {
+            // a checkpoint's position (epoch, step in the epoch) means nothing in K-batch epochs
+            throw ValidationError("--overfit-batches starts a new debugging run; it cannot go on with a checkpoint (--resume, --resume-from)")
+        }
         if (resume || resumeFrom != nil) && runDir == nil {
             throw ValidationError("--resume and --resume-from need --run-dir (the run to go on writing)")
         }
@@ -225,7 +229,7 @@ extension TrainingError {
     /// The rank named in the error, if any.
     var rank: Int? {
         switch self {
-        case .anomaly(_, let rank, _, _, _, _), .gradientCheckFailed(_, _, _, _, let rank): return rank
+        case .anomaly(_, let rank, _, _, _, _), .anomalousLoss(_, let rank, _, _, _), .gradientCheckFailed(_, _, _, _, let rank): return rank
         default: return nil
         }
     }

@@ -62,6 +62,8 @@ let errorCases: [ErrorCase] = [
               arguments: resume("--resume-from", "{dir}/run/checkpoints/ckpt-00000008.h5")),
     ErrorCase(id: "cli-init-from-and-resume", exit: 2, mentions: ["--init-from starts a new run"],
               arguments: resume("--init-from", "{dir}/run/checkpoints/ckpt-00000008.h5")),
+    ErrorCase(id: "cli-overfit-and-resume", exit: 2, mentions: ["--overfit-batches starts a new debugging run; it cannot go on with a checkpoint"],
+              arguments: resume("--overfit-batches", "1")),
     ErrorCase(id: "cli-set-without-value", exit: 2, mentions: ["--set training.epochs must look like key.path=value"],
               arguments: train("--set", "training.epochs")),
     ErrorCase(id: "cli-check-comm-ranks", exit: 2, mentions: ["--simulate-ranks must be ≥ 1, got 0"], arguments: ["check-comm", "--simulate-ranks", "0"]),

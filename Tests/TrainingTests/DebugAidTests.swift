@@ -1,6 +1,7 @@
 // The single-node debug mode's aids: --overfit-batches, --check-gradients, --detect-anomalies,
 // and the in-process simulation of N ranks with its agreement checks.
 import Comm
+import Data
 import Foundation
 import NN
 import Tensors
@@ -47,6 +48,87 @@ struct DebugAidTests {
                                   communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
         let worst = try #require(summary.gradientCheck)
         #expect(worst.relativeError < 1e-2, "\(worst)")
+    }
+
+    /// The blob config with these layers instead of its own.
+    private func config(_ directory: TemporaryDirectory, layers: String, _ overrides: [String] = []) throws -> TrainingConfig {
+        let yaml = TinyDatasets.blobConfig(dataDirectory: directory.file("data"))
+            .replacingOccurrences(of: "    - {type: dense, units: 16}\n    - {type: relu}\n", with: layers)
+        #expect(yaml.contains(layers))
+        return try config(directory, overrides, yaml: yaml)
+    }
+
+    @Test func gradientCheckHoldsTheDropoutMaskFixed() throws {
+        // each forward of the check used to draw new masks, so the loss was not one function of
+        // the parameters and every parameter failed with a relative error near 1
+        let directory = try TemporaryDirectory("gradcheck-dropout")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
+        let config = try config(directory, layers: "    - {type: dense, units: 16}\n    - {type: relu}\n    - {type: dropout, rate: 0.5}\n",
+                                ["training.max_steps=1"])
+        let summary = try Trainer(config: config, options: options(directory) { $0.checkGradients = true },
+                                  communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
+        let worst = try #require(summary.gradientCheck)
+        #expect(worst.relativeError < 1e-3, "\(worst)")
+    }
+
+    @Test func gradientCheckPassesABiasWhoseGradientIsZero() throws {
+        // batch norm removes the bias before it: its true gradient is 0, and Float rounding of
+        // the loss alone used to make a relative error near 1
+        let directory = try TemporaryDirectory("gradcheck-batchnorm")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
+        let config = try config(directory, layers: "    - {type: dense, units: 16}\n    - {type: batch_norm}\n    - {type: relu}\n",
+                                ["training.max_steps=1"])
+        let summary = try Trainer(config: config, options: options(directory) { $0.checkGradients = true },
+                                  communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
+        let worst = try #require(summary.gradientCheck)
+        #expect(worst.relativeError < 1e-2, "\(worst)")
+    }
+
+    @Test func gradientCheckStillCatchesASmallBrokenGradient() throws {
+        // the floor for a zero gradient must not hide a wrong one: a doubled weight gradient of a
+        // loss scaled down 1000 times still fails
+        let model = try Sequential([Dense(units: 6), ReLU(), BrokenDense()], inputShape: [4])
+        model.initializeParameters(seed: 3)
+        var generator = Generator(seed: 4)
+        let x = Tensor(shape: [5, 4], values: (0..<20).map { _ in generator.uniform(-1, 1) })
+        let labels: [Int32] = [0, 1, 2, 1, 0]
+        let loss = SoftmaxCrossEntropy()
+        let results = checkModelGradients(model, lossOf: { 1e-3 * loss.forward(model.forward(x), labels: labels) }, computeGradients: {
+            model.store.zeroGradients()
+            _ = loss.forward(model.forward(x), labels: labels)
+            model.backward(loss.backward(scale: 1e-3))
+        })
+        #expect(results.first?.name == "layers.2.weight" && (results.first?.relativeError ?? 0) > 0.3, "\(results)")
+    }
+
+    @Test func anomalyDetectionNamesAnOverflowingLoss() throws {
+        let directory = try TemporaryDirectory("anomaly-loss")
+        try TinyDatasets.writeLinearDirectory(directory.file("data"), shardSizes: [64])
+        // finite targets whose squared error overflows Float: the outputs stay small and finite
+        let (values, targets) = TinyDatasets.linear(count: 64, seed: 1)
+        try DatasetShard.write(path: directory.file("data/train-00000-of-00001.h5"), features: values, targets: targets.map { $0 * 1e30 },
+                               targetsPerSample: 1, metadata: DatasetMetadata(numClasses: 1, featureShape: [4], scale: 1, source: "huge"))
+        let config = try config(directory, yaml: TinyDatasets.regressionConfig(dataDirectory: directory.file("data")))
+        let error = #expect(throws: TrainingError.self) {
+            _ = try Trainer(config: config, options: self.options(directory) { $0.detectAnomalies = true },
+                            communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
+        }
+        guard case .anomalousLoss(let step, let rank, let loss, let value, let largest)? = error else {
+            Issue.record("expected the loss to be named, got \(String(describing: error))")
+            return
+        }
+        #expect(step == 0 && rank == 0 && loss == "MeanSquaredError" && !value.isFinite && largest.isFinite, "\(error!)")
+        #expect(error!.description.contains("non-finite loss inf (MeanSquaredError) at step 0 on rank 0"), "\(error!)")
+    }
+
+    @Test func nonFiniteHintSuggestsOnlyWhatTheRunDoesNotDo() {
+        let gradient = NonFiniteElement(parameter: "layers.0.weight", index: 0, value: .nan)
+        let plain = TrainingError.nonFinite(step: 3, lossRank: nil, gradient: gradient, action: "stop", skipped: 0).description
+        #expect(plain.contains("set training.nonfinite: skip") && plain.contains("rerun with --detect-anomalies"), "\(plain)")
+        let skipping = TrainingError.nonFinite(step: 3, lossRank: nil, gradient: gradient, action: "skip", skipped: 10).description
+        #expect(!skipping.contains("set training.nonfinite: skip") && skipping.contains("rerun with --detect-anomalies"), "\(skipping)")
+        let checked = TrainingError.nonFinite(step: 3, lossRank: nil, gradient: gradient, action: "stop", skipped: 0, anomaliesChecked: true).description
+        #expect(!checked.contains("rerun with --detect-anomalies") && checked.contains("the sum of the ranks' gradients overflowed"), "\(checked)")
     }
 
     /// A dense layer whose backward doubles its weight gradient: the bug the check must catch.
