@@ -219,7 +219,7 @@ struct TrainCommand: ParsableCommand {
         options.initFrom = initFrom
         options.freeze = freeze.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
         let summary = try Trainer(config: config, options: options, communicator: communicator, console: console).run()
-        if let accuracy = summary.testAccuracy { console.print0("test accuracy: \(accuracy)") }
+        if let accuracy = summary.testAccuracy { console.print0("test accuracy: \(String(format: "%.4f", accuracy))") }   // 4 decimals, as the test line
         console.print0("run directory: \(summary.runDirectory)")
         if summary.stoppedBySignal != 0 { throw ExitCode(128 + summary.stoppedBySignal) }
     }
