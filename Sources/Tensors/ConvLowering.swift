@@ -43,26 +43,17 @@ public final class ConvLowering: @unchecked Sendable {
     /// Writes the (C·k·k, Ho·Wo) column matrix of `image` into `columns`; see `im2col`.
     public func im2col(_ image: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>) {
         guard let padded else { return Tensors.im2col(image, geometry: geometry, into: columns) }
-        let g = geometry, (hp, wp) = (paddedHeight, paddedWidth), (ho, wo) = (g.outputHeight, g.outputWidth)
+        let g = geometry, (ho, wo) = (g.outputHeight, g.outputWidth)
         let source = padded.buffer.baseAddress!
         pad(image, into: source)
         let chunks = (wo + 15) / 16
         let end = columns + g.columnRows * ho * wo                // runs whose 16-wide stores would pass it are copied exactly
-        var row = columns
-        for c in 0..<g.channels {
-            for i in 0..<g.kernel {
-                for j in 0..<g.kernel {
-                    let from = source + c * hp * wp + i * wp + j      // padded[c, oh + i, ow + j]
-                    for oh in 0..<ho {
-                        let target = row + oh * wo, run = from + oh * wp
-                        if target + 16 * chunks > end {
-                            target.update(from: run, count: wo)
-                        } else {
-                            for q in 0..<chunks { store16(load16(run + 16 * q), at: target + 16 * q) }
-                        }
-                    }
-                    row += ho * wo
-                }
+        forEachRun { at, row in
+            let target = columns + row, run = source + at
+            if target + 16 * chunks > end {
+                target.update(from: run, count: wo)
+            } else {
+                for q in 0..<chunks { store16(load16(run + 16 * q), at: target + 16 * q) }
             }
         }
     }
@@ -82,29 +73,38 @@ public final class ConvLowering: @unchecked Sendable {
         let lanes = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
         let beyond = lanes .>= SIMD16<Int32>(repeating: Int32(wo - 16 * full))   // lanes of the last chunk past the run
         let end = columns + g.columnRows * ho * wo                // runs whose 16-wide loads would pass it are added exactly
-        var row = columns
-        for c in 0..<g.channels {
-            for i in 0..<g.kernel {
-                for j in 0..<g.kernel {
-                    let into = target + c * hp * wp + i * wp + j       // padded[c, oh + i, ow + j]
-                    for oh in 0..<ho {
-                        let sum = into + oh * wp, run = row + oh * wo
-                        if run + 16 * (full + 1) > end {
-                            for ow in 0..<wo { sum[ow] += run[ow] }
-                            continue
-                        }
-                        for q in 0..<full { store16(load16(sum + 16 * q) + load16(run + 16 * q), at: sum + 16 * q) }
-                        let at = sum + 16 * full, old = load16(at)
-                        store16((old + load16(run + 16 * full)).replacing(with: old, where: beyond), at: at)
-                    }
-                    row += ho * wo
-                }
+        forEachRun { at, row in
+            let sum = target + at, run = columns + row
+            if run + 16 * (full + 1) > end {
+                for ow in 0..<wo { sum[ow] += run[ow] }
+                return
             }
+            for q in 0..<full { store16(load16(sum + 16 * q) + load16(run + 16 * q), at: sum + 16 * q) }
+            let last = sum + 16 * full, old = load16(last)
+            store16((old + load16(run + 16 * full)).replacing(with: old, where: beyond), at: last)
         }
         let (h, w, p) = (g.height, g.width, g.padding)
         for c in 0..<g.channels {
             for r in 0..<h {
                 (image + (c * h + r) * w).update(from: target + c * hp * wp + (r + p) * wp + p, count: w)
+            }
+        }
+    }
+
+    /// Calls `body` for every run of the column matrix in its order: the offset of its first
+    /// element in the padded image, `padded[c, oh + i, j]`, and in the matrix, row `(c, i, j)`
+    /// and column `oh · Wo`. Each run is `Wo` elements long in both.
+    @inline(__always)
+    private func forEachRun(_ body: (_ padded: Int, _ matrix: Int) -> Void) {
+        let g = geometry, (hp, wp) = (paddedHeight, paddedWidth), (ho, wo) = (g.outputHeight, g.outputWidth)
+        var row = 0
+        for c in 0..<g.channels {
+            for i in 0..<g.kernel {
+                for j in 0..<g.kernel {
+                    let first = c * hp * wp + i * wp + j
+                    for oh in 0..<ho { body(first + oh * wp, row + oh * wo) }
+                    row += ho * wo
+                }
             }
         }
     }

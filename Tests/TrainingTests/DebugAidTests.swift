@@ -58,29 +58,30 @@ struct DebugAidTests {
         return try config(directory, overrides, yaml: yaml)
     }
 
+    /// The worst parameter of `--check-gradients` on one step of the blob model with `layers`
+    /// before its last dense layer.
+    private func worstGradientCheck(_ name: String, layers: String) throws -> ParameterGradientCheck {
+        let directory = try TemporaryDirectory(name)
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
+        let config = try config(directory, layers: layers, ["training.max_steps=1"])
+        let summary = try Trainer(config: config, options: options(directory) { $0.checkGradients = true },
+                                  communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
+        return try #require(summary.gradientCheck)
+    }
+
     @Test func gradientCheckHoldsTheDropoutMaskFixed() throws {
         // each forward of the check used to draw new masks, so the loss was not one function of
         // the parameters and every parameter failed with a relative error near 1
-        let directory = try TemporaryDirectory("gradcheck-dropout")
-        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
-        let config = try config(directory, layers: "    - {type: dense, units: 16}\n    - {type: relu}\n    - {type: dropout, rate: 0.5}\n",
-                                ["training.max_steps=1"])
-        let summary = try Trainer(config: config, options: options(directory) { $0.checkGradients = true },
-                                  communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
-        let worst = try #require(summary.gradientCheck)
+        let worst = try worstGradientCheck("gradcheck-dropout",
+                                           layers: "    - {type: dense, units: 16}\n    - {type: relu}\n    - {type: dropout, rate: 0.5}\n")
         #expect(worst.relativeError < 1e-3, "\(worst)")
     }
 
     @Test func gradientCheckPassesABiasWhoseGradientIsZero() throws {
         // batch norm removes the bias before it: its true gradient is 0, and Float rounding of
         // the loss alone used to make a relative error near 1
-        let directory = try TemporaryDirectory("gradcheck-batchnorm")
-        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
-        let config = try config(directory, layers: "    - {type: dense, units: 16}\n    - {type: batch_norm}\n    - {type: relu}\n",
-                                ["training.max_steps=1"])
-        let summary = try Trainer(config: config, options: options(directory) { $0.checkGradients = true },
-                                  communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
-        let worst = try #require(summary.gradientCheck)
+        let worst = try worstGradientCheck("gradcheck-batchnorm",
+                                           layers: "    - {type: dense, units: 16}\n    - {type: batch_norm}\n    - {type: relu}\n")
         #expect(worst.relativeError < 1e-2, "\(worst)")
     }
 
