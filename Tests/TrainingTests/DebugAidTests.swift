@@ -88,17 +88,7 @@ struct DebugAidTests {
     @Test func gradientCheckStillCatchesASmallBrokenGradient() throws {
         // the floor for a zero gradient must not hide a wrong one: a doubled weight gradient of a
         // loss scaled down 1000 times still fails
-        let model = try Sequential([Dense(units: 6), ReLU(), BrokenDense()], inputShape: [4])
-        model.initializeParameters(seed: 3)
-        var generator = Generator(seed: 4)
-        let x = Tensor(shape: [5, 4], values: (0..<20).map { _ in generator.uniform(-1, 1) })
-        let labels: [Int32] = [0, 1, 2, 1, 0]
-        let loss = SoftmaxCrossEntropy()
-        let results = checkModelGradients(model, lossOf: { 1e-3 * loss.forward(model.forward(x), labels: labels) }, computeGradients: {
-            model.store.zeroGradients()
-            _ = loss.forward(model.forward(x), labels: labels)
-            model.backward(loss.backward(scale: 1e-3))
-        })
+        let results = try checkBrokenModel(lossScale: 1e-3)
         #expect(results.first?.name == "layers.2.weight" && (results.first?.relativeError ?? 0) > 0.3, "\(results)")
     }
 
@@ -150,18 +140,24 @@ struct DebugAidTests {
         }
     }
 
-    @Test func gradientCheckNamesTheBrokenParameter() throws {
+    /// The gradient check of a small model whose last layer doubles its weight gradient, on a
+    /// softmax cross-entropy loss scaled by `lossScale`.
+    private func checkBrokenModel(lossScale: Float = 1) throws -> [ParameterGradientCheck] {
         let model = try Sequential([Dense(units: 6), ReLU(), BrokenDense()], inputShape: [4])
         model.initializeParameters(seed: 3)
         var generator = Generator(seed: 4)
         let x = Tensor(shape: [5, 4], values: (0..<20).map { _ in generator.uniform(-1, 1) })
         let labels: [Int32] = [0, 1, 2, 1, 0]
         let loss = SoftmaxCrossEntropy()
-        let results = checkModelGradients(model, lossOf: { loss.forward(model.forward(x), labels: labels) }, computeGradients: {
+        return checkModelGradients(model, lossOf: { lossScale * loss.forward(model.forward(x), labels: labels) }, computeGradients: {
             model.store.zeroGradients()
             _ = loss.forward(model.forward(x), labels: labels)
-            model.backward(loss.backward())
+            model.backward(loss.backward(scale: lossScale))
         })
+    }
+
+    @Test func gradientCheckNamesTheBrokenParameter() throws {
+        let results = try checkBrokenModel()
         #expect(results.first?.name == "layers.2.weight", "\(results)")
         #expect((results.first?.relativeError ?? 0) > 0.3)
         #expect(results.dropFirst().allSatisfy { $0.relativeError < 1e-2 }, "\(results)")
