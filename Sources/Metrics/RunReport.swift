@@ -13,6 +13,10 @@ public struct RunReport: Sendable {
     public var chart = TerminalChart()
     /// `epoch` or `step`: the x axis of the charts.
     public var xAxis = "epoch"
+    /// The settings that differ between the runs (from their `config.yaml`), each with one value
+    /// per run (nil: that run has no such setting, or no readable config): rows of the
+    /// comparison, as a hyper-parameter table shows them.
+    public var differingSettings: [(key: String, values: [String?])] = []
 
     /// A report of `runs`, each judged by the monitor at the same index.
     public init(runs: [RunReview], monitors: [String]) {
@@ -32,6 +36,7 @@ public struct RunReport: Sendable {
             lines += epochTable(runs[0]).render()
         } else {
             lines += comparisonTable().render()
+            if let best = bestRunLine() { lines.append(best) }
             lines.append("")
             lines += sideBySideEpochs().render()
         }
@@ -125,6 +130,10 @@ public struct RunReport: Sendable {
         row("steps") { run, _ in String(run.lastStep) }
         row("wall time") { run, _ in formatDuration(run.wallSeconds) }
         row("samples/s") { run, _ in formatMetric(run.samplesPerSecond.map { $0.rounded() }) }
+        for (index, setting) in differingSettings.enumerated() {
+            table.add([setting.key] + setting.values.map { $0 ?? "-" })
+            if index == differingSettings.count - 1 { table.add([""] + runs.map { _ in "" }) }
+        }
         row("monitor") { _, monitor in monitor }
         row("best epoch") { run, monitor in run.bestEpoch(monitor: monitor).map { String($0.epoch) } ?? "-" }
         let keys = runs.flatMap(\.evaluationMetrics).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
@@ -141,6 +150,20 @@ public struct RunReport: Sendable {
             row("test \(key)") { run, _ in formatMetric(run.test?[key]) }
         }
         return table
+    }
+
+    /// `best run by val_loss: fast (0.2140 at epoch 3)` when every run is judged by the same
+    /// monitor and at least one has a val record of it; ties go to the run given first.
+    private func bestRunLine() -> String? {
+        guard let monitor = monitors.first, monitors.allSatisfy({ $0 == monitor }) else { return nil }
+        let key = RunReview.validationKey(monitor), lower = lowerIsBetterMetrics.contains(key)
+        var best: (run: RunReview, row: EpochRow, value: Double)?
+        for run in runs {
+            guard let row = run.bestEpoch(monitor: monitor), let value = row.validation[key] else { continue }
+            if let current = best?.value, lower ? value >= current : value <= current { continue }
+            best = (run, row, value)
+        }
+        return best.map { "best run by \(monitor): \($0.run.name) (\(formatMetric($0.value)) at epoch \($0.row.epoch))" }
     }
 
     /// Epoch | for each run: its monitored val metric, and val accuracy (the train loss is in
@@ -193,7 +216,8 @@ public struct RunReport: Sendable {
         func object(_ values: [String: Double], order: [String]) -> JSONValue {
             .object(order.compactMap { key in values[key].map { (key, JSONValue.finite($0)) } })
         }
-        let items: [JSONValue] = zip(runs, monitors).map { run, monitor in
+        let items: [JSONValue] = zip(runs.indices, zip(runs, monitors)).map { index, pair in
+            let (run, monitor) = pair
             let best = run.bestEpoch(monitor: monitor)
             let summary: JSONValue = .object([
                 ("world_sizes", .array(run.worldSizes.map { .integer($0) })),
@@ -218,7 +242,9 @@ public struct RunReport: Sendable {
                          ("lr", .finite(row.learningRate)), ("samples_per_sec", .finite(row.samplesPerSecond)),
                          ("step_seconds", .finite(row.stepSeconds))])
             }
-            return .object([("run", .string(run.name)), ("path", .string(run.path)), ("summary", summary), ("epochs", .array(epochs))])
+            let settings: JSONValue = .object(differingSettings.map { ($0.key, $0.values[index].map { .string($0) } ?? .null) })
+            return .object([("run", .string(run.name)), ("path", .string(run.path)), ("differing_settings", settings), ("summary", summary),
+                            ("epochs", .array(epochs))])
         }
         return .object([("runs", .array(items))])
     }

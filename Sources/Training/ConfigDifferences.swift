@@ -1,5 +1,6 @@
-// Where two resolved configs (TrainingConfig.yaml) differ, key by key: preflight names the first
-// key that differs between ranks, and a resume names the keys that differ from the checkpoint's.
+// Where resolved configs (TrainingConfig.yaml) differ, key by key: preflight names the first key
+// that differs between ranks, a resume names the keys that differ from the checkpoint's, and
+// `swiftddp metrics` shows the keys that differ between the runs it compares.
 
 /// One key whose value differs between two resolved configs. A key only one of them holds has
 /// `nil` on the other side.
@@ -19,9 +20,9 @@ struct ConfigDifference: Equatable {
 /// A resolved config is block YAML written by `TrainingConfig.yaml`: a mapping of scalars,
 /// flow collections and sections indented by two spaces, whose lists are block sequences of flow
 /// mappings (`model.layers`). Each scalar line becomes one key; each list item one
-/// `list[index]` key.
+/// `list[index]` key (`resolvedConfigEntries`).
 func configDifferences(_ first: String, _ other: String) -> [ConfigDifference] {
-    let a = flattenResolvedConfig(first), b = flattenResolvedConfig(other)
+    let a = resolvedConfigEntries(first), b = resolvedConfigEntries(other)
     let values = Dictionary(b, uniquingKeysWith: { first, _ in first })
     let keys = Set(a.map(\.key))
     var differences = a.compactMap { key, value in
@@ -31,8 +32,9 @@ func configDifferences(_ first: String, _ other: String) -> [ConfigDifference] {
     return differences
 }
 
-/// (dotted key, value) for every scalar, flow collection and list item of a resolved config.
-private func flattenResolvedConfig(_ yaml: String) -> [(key: String, value: String)] {
+/// (dotted key, value) for every scalar, flow collection and list item of a resolved config, in
+/// its order: `("optimizer.learning_rate", "0.05")`, `("model.layers[2]", "{type: dense, …}")`.
+public func resolvedConfigEntries(_ yaml: String) -> [(key: String, value: String)] {
     var entries: [(key: String, value: String)] = []
     var path: [(indent: Int, key: String)] = []        // the open sections, outermost first
     var listIndex: [String: Int] = [:]

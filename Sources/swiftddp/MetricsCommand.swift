@@ -65,6 +65,7 @@ struct MetricsCommand: ParsableCommand {
             report.charts = charts
             report.chart = TerminalChart(width: width, unicode: !ascii)
             report.xAxis = xAxis.rawValue
+            if runs.count > 1 { report.differingSettings = differingSettings(runs) }
             switch format {
             case .table: print(report.table(), terminator: "")
             case .csv: print(report.csv(), terminator: "")
@@ -102,6 +103,25 @@ struct MetricsCommand: ParsableCommand {
             let directory = path.hasSuffix(".jsonl") ? (path as NSString).deletingLastPathComponent : path
             return (directory as NSString).lastPathComponent
         }
+    }
+
+    /// The settings of the runs' `config.yaml` files (`optimizer.learning_rate`, `model.layers[0]`,
+    /// …) whose values are not the same in every run that has one, in the order they stand in
+    /// the files; `name` is left out (the run's label says it). Runs without a readable
+    /// `config.yaml` show no value.
+    private func differingSettings(_ paths: [String]) -> [(key: String, values: [String?])] {
+        let entries: [[(key: String, value: String)]?] = paths.map { run in
+            let directory = run.hasSuffix(".jsonl") ? (run as NSString).deletingLastPathComponent : run
+            let path = (directory.isEmpty ? "." : directory) + "/config.yaml"
+            return (try? String(contentsOfFile: path, encoding: .utf8)).map(resolvedConfigEntries)
+        }
+        let settings = entries.map { $0.map { Dictionary($0, uniquingKeysWith: { first, _ in first }) } }
+        let known = settings.compactMap { $0 }
+        guard known.count > 1 else { return [] }
+        var keys: [String] = []
+        for case let run? in entries { for entry in run where !keys.contains(entry.key) { keys.append(entry.key) } }
+        return keys.filter { key in key != "name" && Set(known.map { $0[key] }).count > 1 }
+            .map { key in (key, settings.map { $0?[key] }) }
     }
 
     /// The monitor the run itself used: early stopping's, else best.h5's; val_loss without a readable config.

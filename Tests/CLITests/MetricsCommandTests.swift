@@ -38,6 +38,10 @@ struct MetricsCommandTests {
             #expect(two.output.contains(text), "comparison lacks \"\(text)\":\n\(two.output)")
         }
         #expect(two.output.allSatisfy { $0.isASCII })
+        // the runs differ only in their learning rate: the one setting row, and the best run named
+        let settings = two.output.split(separator: "\n").filter { $0.hasPrefix("optimizer.") || $0.hasPrefix("training.") || $0.hasPrefix("model.") }
+        #expect(settings.map { $0.split(separator: " ") } == [["optimizer.learning_rate", "0.1", "0.01"]], "\(two.output)")
+        #expect(two.output.contains("best run by val_loss: "), "\(two.output)")
     }
 
     @Test func jsonParsesAndAgreesWithTheLogAndCSVHasARowPerEpoch() throws {

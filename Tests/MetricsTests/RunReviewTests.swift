@@ -54,6 +54,29 @@ struct RunReviewTests {
         #expect(runs.count == 2)
     }
 
+    /// Runs compared: the settings that differ are rows of the comparison (and of the JSON), and
+    /// the best run by the common monitor is named, by that monitor's direction.
+    @Test func aComparisonShowsTheDifferingSettingsAndTheBestRun() throws {
+        let worse = log.replacingOccurrences(of: #""loss":0.9,"accuracy":0.6"#, with: #""loss":1.3,"accuracy":0.9"#)
+        let runs = [RunReview(history: MetricsHistory(text: log), name: "a"), RunReview(history: MetricsHistory(text: worse), name: "b")]
+        var report = RunReport(runs: runs, monitors: ["val_loss", "val_loss"])
+        report.charts = false
+        report.differingSettings = [("optimizer.learning_rate", ["0.1", "0.01"]), ("training.max_steps", [nil, "6"])]
+        let lines = report.table().split(separator: "\n").map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(lines.contains("optimizer.learning_rate 0.1 0.01") && lines.contains("training.max_steps - 6"), "\(lines)")
+        #expect(lines.contains("best run by val_loss: a (0.9000 at epoch 1)"), "\(lines)")
+        report.monitors = ["val_accuracy", "val_accuracy"]
+        #expect(report.table().contains("best run by val_accuracy: b (0.9000 at epoch 1)"))
+        report.monitors = ["val_loss", "val_accuracy"]
+        #expect(!report.table().contains("best run by"), "runs judged by different monitors have no best run")
+        guard case .object(let top) = try JSONValue.parse(report.json().rendered()), case .array(let items)? = top.first?.value,
+              case .object(let second) = items[1], case .object(let settings)? = second.first(where: { $0.0 == "differing_settings" })?.1 else {
+            Issue.record("json has no differing_settings")
+            return
+        }
+        #expect(settings.map(\.0) == ["optimizer.learning_rate", "training.max_steps"])
+    }
+
     @Test func aDivergedLossBeyondIntsRangeIsPrintedNotACrash() {
         let lines = [
             #"{"time":100,"step":2,"epoch":1,"split":"train","loss":3e25,"mse":3e25,"steps":2}"#,
