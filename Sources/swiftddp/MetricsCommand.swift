@@ -65,7 +65,11 @@ struct MetricsCommand: ParsableCommand {
             report.charts = charts
             report.chart = TerminalChart(width: width, unicode: !ascii)
             report.xAxis = xAxis.rawValue
-            if runs.count > 1 { report.differingSettings = differingSettings(runs) }
+            if runs.count > 1 {
+                let settings = differingSettings(runs)
+                // the table shows of a layer ({type: dense, units: 64, …}) only what differs; JSON all of it
+                report.differingSettings = format == .table ? settings.map { ($0.key, differingItems($0.values)) } : settings
+            }
             switch format {
             case .table: print(report.table(), terminator: "")
             case .csv: print(report.csv(), terminator: "")
@@ -122,6 +126,23 @@ struct MetricsCommand: ParsableCommand {
         for case let run? in entries { for entry in run where !keys.contains(entry.key) { keys.append(entry.key) } }
         return keys.filter { key in key != "name" && Set(known.map { $0[key] }).count > 1 }
             .map { key in (key, settings.map { $0?[key] }) }
+    }
+
+    /// Of flat flow mappings (`{type: dense, units: 64, init: xavier_uniform}`, a layer), each
+    /// one's items that not every value holds (`{units: 64}`); other values as they are.
+    private func differingItems(_ values: [String?]) -> [String?] {
+        func items(_ value: String) -> [String]? {
+            guard value.hasPrefix("{"), value.hasSuffix("}") else { return nil }
+            let inner = value.dropFirst().dropLast()
+            guard !inner.contains(where: { "{}[]".contains($0) }) else { return nil }
+            return inner.components(separatedBy: ", ")
+        }
+        let parsed = values.map { $0.map(items) }
+        guard parsed.allSatisfy({ $0 == nil || $0! != nil }) else { return values }
+        let present = parsed.compactMap { $0 ?? nil }
+        guard let first = present.first else { return values }
+        let common = present.dropFirst().reduce(Set(first)) { $0.intersection($1) }
+        return parsed.map { $0.flatMap { $0 }.map { "{" + $0.filter { !common.contains($0) }.joined(separator: ", ") + "}" } }
     }
 
     /// The monitor the run itself used: early stopping's, else best.h5's; val_loss without a readable config.

@@ -42,6 +42,15 @@ struct MetricsCommandTests {
         let settings = two.output.split(separator: "\n").filter { $0.hasPrefix("optimizer.") || $0.hasPrefix("training.") || $0.hasPrefix("model.") }
         #expect(settings.map { $0.split(separator: " ") } == [["optimizer.learning_rate", "0.1", "0.01"]], "\(two.output)")
         #expect(two.output.contains("best run by val_loss: "), "\(two.output)")
+        // a layer that differs shows only its differing items in the table, all of them in JSON
+        let narrow = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("narrow"),
+                                  "--set", "optimizer.learning_rate=0.1", "--set", "model.layers.0.units=8", "--max-steps", "6")
+        #expect(narrow.status == 0, "\(narrow.error)")
+        let layers = try swiftddp("metrics", directory.file("fast"), directory.file("narrow"), "--no-charts")
+        let layerRows = layers.output.split(separator: "\n").filter { $0.hasPrefix("model.") }.map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(layerRows == ["model.layers[0] {units: 16} {units: 8}"], "\(layers.output)")
+        let json = try swiftddp("metrics", directory.file("fast"), directory.file("narrow"), "--format", "json")
+        #expect(json.output.contains(#""model.layers[0]": "{type: dense, units: 8, init: he_normal, bias: true}""#), "\(json.output)")
     }
 
     @Test func jsonParsesAndAgreesWithTheLogAndCSVHasARowPerEpoch() throws {
