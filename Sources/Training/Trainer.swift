@@ -220,6 +220,10 @@ public final class Trainer {
                 + "each), so every epoch stops at \(stepsPerEpoch) steps and the larger parts are not all seen in one epoch; "
                 + "prepare as many shards as ranks (or a multiple of them) to use every sample")
         }
+        if let asked = options.overfitBatches, asked > stepsPerEpoch {
+            console.print0("warning: --overfit-batches \(asked) asks for more batches than an epoch has; "
+                + "overfitting the \(stepsPerEpoch) there are")
+        }
         if worldSize > 1 { console.print0("gradients: \(reduction)") }
         console.print0("run directory: \(runDirectory.path)")
 

@@ -39,6 +39,18 @@ struct DebugAidTests {
         #expect(loss < 0.01, "loss after 150 steps on one batch: \(loss)")
     }
 
+    /// More batches than an epoch has: the run overfits all of them, and says so.
+    @Test func overfittingMoreBatchesThanAnEpochHasSaysSo() throws {
+        let directory = try TemporaryDirectory("overfit-many")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
+        _ = try config(directory)
+        let result = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run"),
+                                  "--overfit-batches", "100", "--epochs", "2")
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("warning: --overfit-batches 100 asks for more batches than an epoch has; overfitting the 4 there are"),
+                "\(result.output)")
+    }
+
     @Test func gradientCheckPassesOnTheDefaultMLP() throws {
         let directory = try TemporaryDirectory("gradcheck")
         try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [256], features: 784, classes: 10)
