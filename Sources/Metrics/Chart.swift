@@ -43,12 +43,15 @@ public struct Chart: Sendable {
         let logged = Set(runs.flatMap { $0.trainMetrics + $0.evaluationMetrics })
         var metrics = ["loss"]
         if let second = ["accuracy", "mae", "rmse", "mse", "r2"].first(where: logged.contains) { metrics.append(second) }
+        // a diverged run's values near ±Float/Double's limits are drawn at ±1e300, so that the
+        // spans, means and scales of the renderers stay finite
+        func plotted(_ y: Double) -> Double { y.isFinite ? min(max(y, -1e300), 1e300) : y }
         return metrics.compactMap { metric in
             var series: [ChartSeries] = []
             for (index, run) in runs.enumerated() {
                 let prefix = runs.count > 1 ? run.name + " " : ""
-                let train = run.trainCurve.compactMap { point in point.values[metric].map { (x: xAxis == "step" ? Double(point.step) : point.x, y: $0) } }
-                let validation = run.validationCurve.compactMap { point in point.values[metric].map { (x: xAxis == "step" ? Double(point.step) : point.x, y: $0) } }
+                let train = run.trainCurve.compactMap { point in point.values[metric].map { (x: xAxis == "step" ? Double(point.step) : point.x, y: plotted($0)) } }
+                let validation = run.validationCurve.compactMap { point in point.values[metric].map { (x: xAxis == "step" ? Double(point.step) : point.x, y: plotted($0)) } }
                 if !train.isEmpty { series.append(ChartSeries(label: prefix + "train", points: train, isValidation: false, run: index)) }
                 if !validation.isEmpty { series.append(ChartSeries(label: prefix + "val", points: validation, isValidation: true, run: index)) }
             }
@@ -87,8 +90,10 @@ public func niceTicks(_ range: ClosedRange<Double>, count: Int = 5) -> [Double] 
     return ticks
 }
 
-/// A tick label: as few decimals as the tick spacing needs.
+/// A tick label: as few decimals as the tick spacing needs; 3 significant digits for values of
+/// 10⁷ or more, or a spacing that is not finite (a diverged run's range can overflow).
 func tickLabel(_ value: Double, spacing: Double) -> String {
+    if abs(value) >= 1e7 || !spacing.isFinite { return String(format: "%.3g", value) }
     let decimals = spacing > 0 ? max(0, min(6, Int(-floor(log10(spacing) + 1e-9)))) : 2
     return String(format: "%.\(decimals)f", value)
 }

@@ -32,8 +32,10 @@ public struct RunReport: Sendable {
         var lines: [String] = []
         if runs.count == 1 {
             lines += summaryLines(runs[0], monitor: monitors[0])
-            lines.append("")
-            lines += epochTable(runs[0]).render()
+            if !runs[0].epochs.isEmpty {   // a run with no records yet has said so in its summary
+                lines.append("")
+                lines += epochTable(runs[0]).render()
+            }
         } else {
             lines += comparisonTable().render()
             if let best = bestRunLine() { lines.append(best) }

@@ -77,6 +77,25 @@ struct RunReviewTests {
         #expect(settings.map(\.0) == ["optimizer.learning_rate", "training.max_steps"])
     }
 
+    /// Values near Double's limits of both signs in one chart: the charts and the SVG plot are
+    /// drawn (they crashed on an infinite span), the values pinned at ±1e300.
+    @Test func chartsOfValuesNearDoublesLimitsAreDrawn() {
+        let text = [#"{"time":100,"step":2,"epoch":1,"split":"train","loss":1.7e308,"steps":2}"#,
+                    #"{"time":101,"step":3,"epoch":1,"split":"train","loss":-1.7e308,"steps":1}"#,
+                    #"{"time":102,"step":3,"epoch":1,"split":"val","loss":0.9,"samples":10}"#].joined(separator: "\n") + "\n"
+        let runs = [RunReview(history: MetricsHistory(text: text), name: "huge")]
+        let table = RunReport(runs: runs, monitors: ["val_loss"]).table()
+        #expect(table.contains("1e+300 ┤") && table.contains("-1e+300 ┤"), "\(table)")
+        #expect(SVGPlot(title: "huge").render(Chart.standard(for: runs)).contains("</svg>"))
+    }
+
+    @Test func aRunWithNoRecordsYetSaysSoWithoutAnEmptyTable() {
+        var report = RunReport(runs: [RunReview(history: MetricsHistory(text: ""), name: "new")], monitors: ["val_loss"])
+        report.charts = false
+        let table = report.table()
+        #expect(table.contains("no records yet") && !table.contains("samples/s\n---"), "\(table)")
+    }
+
     @Test func aDivergedLossBeyondIntsRangeIsPrintedNotACrash() {
         let lines = [
             #"{"time":100,"step":2,"epoch":1,"split":"train","loss":3e25,"mse":3e25,"steps":2}"#,
