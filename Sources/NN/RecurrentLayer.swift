@@ -117,8 +117,11 @@ public class RecurrentLayer: Layer {
 
     public func build(inputShape: [Int]) throws -> (outputShape: [Int], parameters: [ParameterSpec]) {
         guard inputShape.count == 2, inputShape.allSatisfy({ $0 > 0 }) else {
+            // the hint fits the input: an image [1, H, W] reads as H rows of W, anything else as T·F = its size
+            let rows = inputShape.count == 3 && inputShape[0] == 1 ? "[\(inputShape[1]), \(inputShape[2])]" : nil
             throw ModelError("\(name)(units: \(units)): input shape \(inputShape) is not [steps, features]; "
-                             + "read images as sequences of rows with {type: reshape, shape: [28, 28]} in front")
+                             + (rows.map { "read images as sequences of rows with {type: reshape, shape: \($0)} in front" }
+                                ?? "put {type: reshape, shape: [T, F]} in front, with T·F = \(inputShape.reduce(1, *))"))
         }
         (steps, features) = (inputShape[0], inputShape[1])
         var specs = [

@@ -88,6 +88,15 @@ struct RecurrentTests {
         #expect(report.error < 2e-3, "\(report)")
     }
 
+    /// An input that is not [steps, features] is refused with a reshape that fits it: an image's
+    /// rows, or a [T, F] of the input's size (not Fashion-MNIST's [28, 28] for every input).
+    @Test func aShapeThatIsNotASequenceNamesAReshapeThatFits() throws {
+        let image = #expect(throws: ModelError.self) { try makeLayer("lstm", units: 2, returnSequences: false).build(inputShape: [1, 8, 5]) }
+        #expect("\(image!)".contains("{type: reshape, shape: [8, 5]} in front"), "\(String(describing: image))")
+        let flat = #expect(throws: ModelError.self) { try makeLayer("gru", units: 2, returnSequences: false).build(inputShape: [16]) }
+        #expect("\(flat!)".contains("put {type: reshape, shape: [T, F]} in front, with T·F = 16"), "\(String(describing: flat))")
+    }
+
     @Test func lstmForwardOnHandNumbers() throws {
         // H = F = 1, gates i f g o; x = [1, −1]
         let layer = LSTM(units: 1, returnSequences: true)
