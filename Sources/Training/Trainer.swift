@@ -224,6 +224,10 @@ public final class Trainer {
             console.print0("warning: --overfit-batches \(asked) asks for more batches than an epoch has; "
                 + "overfitting the \(stepsPerEpoch) there are")
         }
+        if config.warmupSteps > totalSteps {
+            console.print0("warning: schedule.warmup_steps \(config.warmupSteps) is more than the run's \(totalSteps) steps, so the "
+                + "learning rate never reaches optimizer.learning_rate (it ends at \(schedule(totalSteps - 1))); lower schedule.warmup_steps")
+        }
         if worldSize > 1 { console.print0("gradients: \(reduction)") }
         console.print0("run directory: \(runDirectory.path)")
 

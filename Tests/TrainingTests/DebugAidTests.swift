@@ -51,6 +51,18 @@ struct DebugAidTests {
                 "\(result.output)")
     }
 
+    /// A warm-up longer than the run never reaches the peak learning rate: the run says so.
+    @Test func aWarmupLongerThanTheRunIsWarnedAbout() throws {
+        let directory = try TemporaryDirectory("warmup-long")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
+        _ = try config(directory)
+        let result = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run"),
+                                  "--max-steps", "4", "--set", "schedule.warmup_steps=100")
+        #expect(result.status == 0, "\(result.error)")
+        #expect(result.output.contains("warning: schedule.warmup_steps 100 is more than the run's 4 steps, so the learning rate "
+            + "never reaches optimizer.learning_rate"), "\(result.output)")
+    }
+
     @Test func gradientCheckPassesOnTheDefaultMLP() throws {
         let directory = try TemporaryDirectory("gradcheck")
         try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [256], features: 784, classes: 10)
