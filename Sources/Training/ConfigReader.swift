@@ -107,8 +107,15 @@ struct ConfigReader {
 
     mutating func choice(_ key: String, default value: String, from choices: [String]) throws -> String {
         let text = try string(key, default: value)
+        guard !text.isEmpty || choices.contains(text) else {   // no default: the key is required
+            throw error(key, "is required: one of \(choices.joined(separator: ", "))")
+        }
         guard choices.contains(text) else {
-            throw error(key, "must be one of \(choices.joined(separator: ", ")), got '\(text)'")
+            var message = "must be one of \(choices.joined(separator: ", ")), got '\(text)'"
+            if let suggestion = choices.min(by: { editDistance($0, text) < editDistance($1, text) }), editDistance(suggestion, text) <= 2 {
+                message += "; did you mean '\(suggestion)'?"
+            }
+            throw error(key, message)
         }
         return text
     }

@@ -53,6 +53,23 @@ extension TrainingConfig {
         }
     }
 
+    /// The logit losses apply their own squashing: a model that ends in `softmax` before
+    /// `softmax_cross_entropy`, or in `sigmoid` before `binary_cross_entropy`, would squash twice
+    /// and train on flattened gradients without any error, so it is refused.
+    func checkOutputLayer(source: String) throws {
+        guard let last = layers.last else { return }
+        let index = layers.count - 1
+        switch (loss, last) {
+        case ("softmax_cross_entropy", .softmax):
+            throw ConfigError(source: source, key: "model.layers.\(index).type", message: "is softmax, but loss softmax_cross_entropy "
+                + "takes logits and applies the softmax itself; remove this layer (the model then ends in logits)")
+        case ("binary_cross_entropy", .sigmoid):
+            throw ConfigError(source: source, key: "model.layers.\(index).type", message: "is sigmoid, but loss binary_cross_entropy "
+                + "takes logits and applies the sigmoid itself; remove this layer (the model then ends in logits)")
+        default: break
+        }
+    }
+
     /// The `loss` line of the resolved config.
     var lossYAML: String {
         switch loss {

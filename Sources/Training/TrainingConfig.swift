@@ -259,13 +259,13 @@ public struct TrainingConfig: Equatable, Sendable {
         case "adam", "adamw":
             beta1 = try optimizerSection.float("beta1", default: beta1, range: 0...0.999_999)
             beta2 = try optimizerSection.float("beta2", default: beta2, range: 0...0.999_999_9)
-            epsilon = try optimizerSection.float("epsilon", default: epsilon, range: 0...1)
+            epsilon = try optimizerSection.float("epsilon", default: epsilon, range: 0...1, positive: true)
         case "rmsprop":
             alpha = try optimizerSection.float("alpha", default: alpha, range: 0...1)
-            epsilon = try optimizerSection.float("epsilon", default: epsilon, range: 0...1)
+            epsilon = try optimizerSection.float("epsilon", default: epsilon, range: 0...1, positive: true)
             momentum = try optimizerSection.float("momentum", default: momentum, range: 0...0.999_999)
         default:  // adagrad
-            epsilon = try optimizerSection.float("epsilon", default: 1e-10, range: 0...1)
+            epsilon = try optimizerSection.float("epsilon", default: 1e-10, range: 0...1, positive: true)
             initialAccumulator = try optimizerSection.float("initial_accumulator", default: initialAccumulator,
                                                             range: 0...Float.greatestFiniteMagnitude)
         }
@@ -340,6 +340,7 @@ public struct TrainingConfig: Equatable, Sendable {
         try readReporting(&root)
         try root.finish()
         try checkMonitors(source: source)
+        try checkOutputLayer(source: source)
     }
 
     private static func layer(_ tree: ConfigTree, source: String, path: String) throws -> LayerConfig {

@@ -88,6 +88,12 @@ struct TrainingConfigTests {
         ("model.layers.0={type: reshape}", "model.layers.0.shape", "is required"),
         ("data.augmentation.random_crop_padding=-1", "data.augmentation.random_crop_padding", "must be ≥ 0"),
         ("data.augmentation.random_crop_padding=200", "data.augmentation.random_crop_padding", "must be ≤ 127"),
+        ("model.layers.1.type=lstmm", "model.layers.1.type", "did you mean 'lstm'?"),
+        ("model.layers.1={units: 8}", "model.layers.1.type", "is required: one of dense, conv2d"),
+        ("model.layers.4={type: softmax}", "model.layers.4.type", "loss softmax_cross_entropy takes logits and applies the softmax itself"),
+        ("optimizer={type: adam, epsilon: 0}", "optimizer.epsilon", "must be > 0"),
+        ("optimizer={type: rmsprop, epsilon: 0}", "optimizer.epsilon", "must be > 0"),
+        ("optimizer={type: adagrad, epsilon: 0}", "optimizer.epsilon", "must be > 0"),
     ])
     func badValuesAreRejectedNamingTheKey(override: String, key: String, message: String) throws {
         let error = #expect(throws: ConfigError.self) {
@@ -111,6 +117,18 @@ struct TrainingConfigTests {
         }
         #expect(error?.key == "early_stopping.monitor")
         #expect(error?.message == "is val_accuracy but loss mse reports no accuracy; monitor val_loss")
+    }
+
+    /// A sigmoid in front of binary_cross_entropy squashes twice (the loss takes logits).
+    @Test func aSigmoidBeforeBinaryCrossEntropyIsRefused() throws {
+        let error = #expect(throws: ConfigError.self) {
+            try TrainingConfig.load(path: defaultConfigPath, overrides: ["loss=binary_cross_entropy", "model.layers.4={type: sigmoid}"])
+        }
+        #expect(error?.key == "model.layers.4.type")
+        #expect(error?.message.contains("loss binary_cross_entropy takes logits and applies the sigmoid itself") == true)
+        // a sigmoid output is fine for a regression loss
+        let config = try TrainingConfig.load(path: defaultConfigPath, overrides: ["loss=mse", "model.layers.4={type: sigmoid}"])
+        #expect(config.layers.last == .sigmoid)
     }
 
     @Test func badOverrideSyntaxAndIndexAreExplained() throws {
