@@ -145,7 +145,9 @@ public struct CheckpointModel: Sendable {
 
     /// The sample shape the checkpoint was trained on, if one axis of `shape` scaled by
     /// `stored / built` (a parameter's stored and built sizes) gives a model whose every
-    /// parameter has the stored size; nil when no such shape is found.
+    /// parameter has the stored size, or else, for images [C, H, W], a square [C, s, s] with
+    /// s ≤ `largestSquareSide` does (an image model evaluated on images of another size); nil
+    /// when no such shape is found.
     private func trainedSampleShape(near shape: [Int], stored: Int, built: Int) -> [Int]? {
         for axis in shape.indices where (shape[axis] * stored) % built == 0 {
             var trained = shape
@@ -154,7 +156,31 @@ public struct CheckpointModel: Sendable {
                   let model = try? Sequential(config.layers.map { $0.makeLayer() }, inputShape: trained) else { continue }
             if firstSizeMismatch(model) == nil { return trained }
         }
+        guard shape.count == 3 else { return nil }
+        // from the layers' parameter shapes alone, without allocating a model per candidate
+        var storedSizes: [String: Int] = [:]
+        for entry in parameters { storedSizes[entry.name] = entry.values.count }
+        let layers = config.layers.map { $0.makeLayer() }
+        for side in 1...Self.largestSquareSide where [shape[0], side, side] != shape {
+            if parameterSizes(layers, inputShape: [shape[0], side, side]) == storedSizes { return [shape[0], side, side] }
+        }
         return nil
+    }
+
+    /// The largest side of the square images `trainedSampleShape` tries.
+    static let largestSquareSide = 256
+
+    /// The number of values of every parameter, by name, of `layers` built for samples of
+    /// `inputShape`, or nil when a layer cannot take its input.
+    private func parameterSizes(_ layers: [any Layer], inputShape: [Int]) -> [String: Int]? {
+        var shape = inputShape
+        var sizes: [String: Int] = [:]
+        for (index, layer) in layers.enumerated() {
+            guard let built = try? layer.build(inputShape: shape) else { return nil }
+            for spec in built.parameters { sizes["layers.\(index).\(spec.name)"] = spec.shape.reduce(1, *) }
+            shape = built.outputShape
+        }
+        return sizes
     }
 
     /// Copies every parameter and every buffer (BatchNorm's running statistics) by name; the

@@ -54,9 +54,13 @@ extension TrainingConfig {
     }
 
     /// The columns of metrics.csv: every field of train, val, test and resume records, in the
-    /// order metrics.jsonl writes them.
+    /// order metrics.jsonl writes them. After `loss` come the task's metrics: `accuracy` and the
+    /// rest of `evaluation.metrics` for a softmax classifier, `accuracy` for binary
+    /// cross-entropy, `mae`, `mse`, `rmse` and `r2` for a regression loss.
     var csvColumns: [String] {
-        ["time", "step", "epoch", "split", "loss", "accuracy"] + reporting.metrics.filter { $0 != "accuracy" }
+        let metrics = isRegressionLoss ? ["mae", "mse", "rmse", "r2"]
+            : loss == "softmax_cross_entropy" ? ["accuracy"] + reporting.metrics.filter { $0 != "accuracy" } : ["accuracy"]
+        return ["time", "step", "epoch", "split", "loss"] + metrics
             + ["lr", "grad_norm", "samples_per_sec", "step_ms", "compute_ms", "comm_ms", "allreduce_wait_ms", "data_ms", "steps", "samples", "world_size"]
     }
 }

@@ -1,6 +1,6 @@
 // `swiftddp evaluate` for regression checkpoints (MSE, MAE, Huber losses): MAE, MSE, RMSE and R²
 // of every member and, with several checkpoints, of their ensemble (the mean of the predicted
-// values), as a table or JSON; `--predictions` writes targets and predictions as CSV.
+// values), as a table or JSON; `--predictions` writes targets and predictions as CSV or HDF5.
 import ArgumentParser
 import Data
 import Foundation
@@ -32,15 +32,8 @@ extension EvaluateCommand {
         if let ensemble { rows.append(("ensemble", "", nil, tally(ensemble))) }
 
         if let predictions {
-            let values = ensemble ?? members[0]
-            let targetNames = k == 1 ? ["target"] : (0..<k).map { "target_\($0)" }
-            var text = "sample," + targetNames.joined(separator: ",") + "," + targetNames.map { "predicted_" + $0 }.joined(separator: ",") + "\n"
-            for row in 0..<shard.count {
-                let truth = (0..<k).map { "\(targets.pointer[row * k + $0])" }
-                let predicted = (0..<k).map { "\(values[row * k + $0])" }
-                text += "\(row)," + truth.joined(separator: ",") + "," + predicted.joined(separator: ",") + "\n"
-            }
-            try OutputFile.write(text, to: predictions, what: "predictions file")
+            try PredictionsFile.writeRegression(predicted: ensemble ?? members[0], targets: Array(UnsafeBufferPointer(start: targets.pointer, count: targets.count)), targetCount: k, to: predictions,
+                                                dataPath: data, checkpoints: checkpoints)
         }
         switch format {
         case .table:

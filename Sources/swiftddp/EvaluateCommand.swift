@@ -30,7 +30,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Output: table or json.")
     var format: Format = .table
 
-    @Option(help: ArgumentHelp("Write each sample's label, predicted class and probabilities (of the ensemble, with several checkpoints): HDF5 if the name ends in .h5 or .hdf5, else CSV. Regression checkpoints: each sample's targets and predicted values, always CSV.", valueName: "file"))
+    @Option(help: ArgumentHelp("Write each sample's label, predicted class and probabilities (of the ensemble, with several checkpoints): HDF5 if the name ends in .h5 or .hdf5, else CSV. Regression checkpoints: each sample's targets and predicted values.", valueName: "file"))
     var predictions: String?
 
     @Option(help: "Samples per forward pass (default: the first checkpoint's training.eval_batch_size).")

@@ -88,6 +88,49 @@ struct EvaluateCommandTests {
         #expect(try file.readInt32s("/labels").values.count == 400)
     }
 
+    /// Regression predictions: a `.h5` name gives HDF5 (`/targets`, `/predicted`, N × K), not CSV
+    /// under an HDF5 name; it holds the CSV's numbers, the ensemble's values are the mean of the
+    /// members' and give the MAE that evaluate printed.
+    @Test func regressionPredictionsAreHDF5ForAnH5NameAndHoldTheEnsembleMean() throws {
+        let directory = try TemporaryDirectory("evaluate-regression")
+        try TinyDatasets.writeLinearDirectory(directory.file("data"), shardSizes: [64], evalCount: 30, targets: 2)
+        try TinyDatasets.regressionConfig(dataDirectory: directory.file("data"), targets: 2, epochs: 1,
+                                          extra: "checkpoint: {every_steps: 2, keep_last: 5}")
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let train = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run"))
+        #expect(train.status == 0, "\(train.error)")
+        let (first, second) = (directory.file("run/checkpoints/ckpt-00000002.h5"), directory.file("run/checkpoints/ckpt-00000004.h5"))
+        let data = directory.file("data/test.h5")
+        /// The predicted values of a CSV predictions file, row-major.
+        func predicted(_ csv: String) throws -> [Float] {
+            try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\n").dropFirst()
+                .flatMap { $0.split(separator: ",").suffix(2).compactMap { Float(String($0)) } }
+        }
+        for (checkpoint, name) in [(first, "a.csv"), (second, "b.csv")] {
+            let single = try swiftddp("evaluate", "--checkpoint", checkpoint, "--data", data, "--predictions", directory.file(name))
+            #expect(single.status == 0, "\(single.error)")
+        }
+        let both = ["evaluate", "--checkpoint", first, "--checkpoint", second, "--data", data]
+        let csv = try runCommand(builtProduct("swiftddp"), both + ["--predictions", directory.file("ensemble.csv")])
+        #expect(csv.status == 0, "\(csv.error)")
+        let json = try runCommand(builtProduct("swiftddp"), both + ["--format", "json", "--predictions", directory.file("ensemble.h5")])
+        #expect(json.status == 0, "\(json.error)")
+
+        let file = try HDF5File.open(path: directory.file("ensemble.h5"))
+        defer { try? file.close() }
+        #expect(try file.readStringAttribute("format") == "swiftddp-predictions" && file.readStringAttribute("task") == "regression")
+        let (values, shape) = try file.readFloats("/predicted")
+        let (targets, targetShape) = try file.readFloats("/targets")
+        #expect(shape == [30, 2] && targetShape == [30, 2])
+        #expect(values == (try predicted(directory.file("ensemble.csv"))))
+        let (a, b) = (try predicted(directory.file("a.csv")), try predicted(directory.file("b.csv")))
+        #expect(a != b && zip(values, zip(a, b)).allSatisfy { abs($0 - ($1.0 + $1.1) / 2) <= 1e-5 * max(1, abs($0)) })
+        let report = try #require(JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        let mae = try #require((report["ensemble"] as? [String: Any])?["mae"] as? Double)
+        let expected = zip(values, targets).reduce(0.0) { $0 + abs(Double($1.0) - Double($1.1)) } / Double(values.count)
+        #expect(abs(mae - expected) <= 1e-12 * max(1, expected), "\(mae) vs \(expected)")
+    }
+
     @Test func filesThatCannotBeEvaluatedAreNamed() throws {
         let directory = try trainedRun()
         let data = directory.file("data/test.h5")

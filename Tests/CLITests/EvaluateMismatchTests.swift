@@ -47,6 +47,34 @@ struct EvaluateMismatchTests {
         #expect(fits.status == 0, "\(fits.error)")
     }
 
+    /// A conv model without `model.input_shape`, trained on [1, 8, 8] images and evaluated on
+    /// [1, 12, 12] ones (both image axes differ): the message names the trained sample shape,
+    /// not the sizes of a parameter.
+    @Test func imagesOfAnotherSizeNameTheTrainedImageShape() throws {
+        let directory = try TemporaryDirectory("evaluate-images")
+        try TinyDatasets.writeBlobDirectory(directory.file("small"), shardSizes: [32], evalCount: 8, features: 64, featureShape: [1, 8, 8])
+        try TinyDatasets.writeBlobDirectory(directory.file("large"), shardSizes: [8], evalCount: 8, features: 144, featureShape: [1, 12, 12])
+        let layers = """
+                - {type: dense, units: 16}
+                - {type: relu}
+            """
+        let conv = """
+                - {type: conv2d, filters: 4, kernel_size: 3, padding: 1}
+                - {type: relu}
+                - {type: max_pool2d, pool_size: 2}
+                - {type: flatten}
+            """
+        try TinyDatasets.blobConfig(dataDirectory: directory.file("small"), epochs: 1, batchSize: 16, extra: "checkpoint: {every_steps: 2}")
+            .replacingOccurrences(of: layers, with: conv)
+            .write(toFile: directory.file("conv.yaml"), atomically: true, encoding: .utf8)
+        let train = try swiftddp("train", "--config", directory.file("conv.yaml"), "--run-dir", directory.file("run"))
+        #expect(train.status == 0, "\(train.error)")
+        let checkpoint = directory.file("run/checkpoints/ckpt-00000002.h5"), data = directory.file("large/test.h5")
+        let result = try swiftddp("evaluate", "--checkpoint", checkpoint, "--data", data)
+        expectFailure(result, "\(data) has samples of shape [1, 12, 12] (144 features), but the checkpoint \(checkpoint) was trained "
+            + "on samples of shape [1, 8, 8] (64 features)")
+    }
+
     @Test func classifierAndRegressionDataOrCheckpointsDoNotMix() throws {
         let directory = try workspace()
         let classifier = directory.file("run/checkpoints/ckpt-00000004.h5"), regression = directory.file("rreg/checkpoints/ckpt-00000004.h5")

@@ -56,6 +56,32 @@ struct ReportingConfigTests {
         #expect(history.records.first { $0.split == "train" }?.number("world_size") == 1)
     }
 
+    /// metrics.csv of a regression run has a column for every field of its records (`mae`,
+    /// `mse`, `rmse`, `r2`), and none for classification metrics that its records never carry.
+    @Test func regressionMetricsCSVHasTheRegressionColumns() throws {
+        let directory = try TemporaryDirectory("reporting-regression")
+        try TinyDatasets.writeLinearDirectory(directory.file("data"), shardSizes: [64])
+        try TinyDatasets.regressionConfig(dataDirectory: directory.file("data"), epochs: 1, extra: "logging: {csv: true}")
+            .write(toFile: directory.file("config.yaml"), atomically: true, encoding: .utf8)
+        let config = try TrainingConfig.load(path: directory.file("config.yaml"))
+        #expect(config.csvColumns.prefix(9) == ["time", "step", "epoch", "split", "loss", "mae", "mse", "rmse", "r2"])
+        var options = RunOptions(runDirectory: directory.file("run"))
+        options.overwrite = true
+        _ = try Trainer(config: config, options: options, communicator: SingleProcessCommunicator(), console: Console(rank: 0, quiet: true)).run()
+        let history = try MetricsHistory.read(path: directory.file("run/metrics.jsonl"))
+        let lines = try String(contentsOfFile: directory.file("run/metrics.csv"), encoding: .utf8).split(separator: "\n")
+        let header = lines[0].split(separator: ",").map(String.init)
+        #expect(lines.count == history.records.count + 1)
+        for (record, line) in zip(history.records, lines.dropFirst()) {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            for (key, value) in record.fields where key != "split" {
+                let column = try #require(header.firstIndex(of: key), "metrics.csv has no column \(key): \(header)")
+                #expect(Double(cells[column]) == value.doubleValue, "\(key) of a \(record.split ?? "") record: \(cells[column]) ≠ \(value)")
+            }
+        }
+        #expect(!header.contains("accuracy") && !header.contains("f1_macro") && !header.contains("auc"), "\(header)")
+    }
+
     @Test func progressBarPiecesFitTheirWidth() {
         #expect(ProgressBar.bar(0, width: 4) == "    ")
         #expect(ProgressBar.bar(0.5, width: 4) == "██  ")
