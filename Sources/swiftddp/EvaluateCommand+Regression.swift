@@ -32,8 +32,8 @@ extension EvaluateCommand {
         if let ensemble { rows.append(("ensemble", "", nil, tally(ensemble))) }
 
         if let predictions {
-            try PredictionsFile.writeRegression(predicted: ensemble ?? members[0], targets: Array(UnsafeBufferPointer(start: targets.pointer, count: targets.count)), targetCount: k, to: predictions,
-                                                dataPath: data, checkpoints: checkpoints)
+            try PredictionsFile.writeRegression(predicted: ensemble ?? members[0], targets: targets.toArray(), targetCount: k,
+                                                to: predictions, dataPath: data, checkpoints: checkpoints)
         }
         switch format {
         case .table:
