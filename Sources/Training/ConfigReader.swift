@@ -120,12 +120,22 @@ struct ConfigReader {
         return text
     }
 
+    /// Keys users of other frameworks write whose setting lives under another name here, with
+    /// that name (Keras puts L2 beside L1 in its regularizers).
+    private static let keysKnownElsewhere: [(key: String, name: String, hint: String)] = [
+        ("regularization.l2", "L2 regularization", "optimizer.weight_decay (g ← g + λ·p; adamw: decoupled)"),
+    ]
+
     /// Throws for any key that was never read, suggesting the closest known one.
     func finish() throws {
         for (key, _) in pairs where !known.contains(key) {
             let suggestion = known.min { editDistance($0, key) < editDistance($1, key) }
             var message = "is not a known key"
-            if let suggestion, editDistance(suggestion, key) <= 3 { message += "; did you mean '\(dotted(suggestion))'?" }
+            if let elsewhere = Self.keysKnownElsewhere.first(where: { dotted(key) == $0.key }) {
+                message += "; \(elsewhere.name) is \(elsewhere.hint)"
+            } else if let suggestion, editDistance(suggestion, key) <= 3 {
+                message += "; did you mean '\(dotted(suggestion))'?"
+            }
             message += " (known here: \(known.joined(separator: ", ")))"
             throw ConfigError(source: source, key: dotted(key), message: message)
         }

@@ -81,6 +81,7 @@ struct TrainingConfigTests {
         ("model.layers.0.init=lecun", "model.layers.0.init", "must be one of"),
         ("loss=hinge", "loss", "must be one of softmax_cross_entropy, binary_cross_entropy, mse, mae, huber"),
         ("loss={type: huber, label_smoothing: 0.1}", "loss.label_smoothing", "is not a known key"),
+        ("regularization.l2=0.01", "regularization.l2", "is not a known key; L2 regularization is optimizer.weight_decay"),
         ("loss={type: huber, delta: 0}", "loss.delta", "must be > 0"),
         ("model.layers.0={type: lstm}", "model.layers.0.units", "is required"),
         ("model.layers.0={type: gru, units: 4, unit_forget_bias: true}", "model.layers.0.unit_forget_bias", "not a known key"),
