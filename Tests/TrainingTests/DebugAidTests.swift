@@ -39,28 +39,28 @@ struct DebugAidTests {
         #expect(loss < 0.01, "loss after 150 steps on one batch: \(loss)")
     }
 
-    /// More batches than an epoch has: the run overfits all of them, and says so.
-    @Test func overfittingMoreBatchesThanAnEpochHasSaysSo() throws {
-        let directory = try TemporaryDirectory("overfit-many")
+    /// `swiftddp train` on the blob data (one shard of 64 samples, 4 batches of 16) with `arguments`;
+    /// expects exit 0 and returns the console output.
+    private func trainOnBlobs(_ name: String, _ arguments: String...) throws -> String {
+        let directory = try TemporaryDirectory(name)
         try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
         _ = try config(directory)
-        let result = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run"),
-                                  "--overfit-batches", "100", "--epochs", "2")
+        let result = try runCommand(builtProduct("swiftddp"), ["train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run")] + arguments)
         #expect(result.status == 0, "\(result.error)")
-        #expect(result.output.contains("warning: --overfit-batches 100 asks for more batches than an epoch has; overfitting the 4 there are"),
-                "\(result.output)")
+        return result.output
+    }
+
+    /// More batches than an epoch has: the run overfits all of them, and says so.
+    @Test func overfittingMoreBatchesThanAnEpochHasSaysSo() throws {
+        let output = try trainOnBlobs("overfit-many", "--overfit-batches", "100", "--epochs", "2")
+        #expect(output.contains("warning: --overfit-batches 100 asks for more batches than an epoch has; overfitting the 4 there are"), "\(output)")
     }
 
     /// A warm-up longer than the run never reaches the peak learning rate: the run says so.
     @Test func aWarmupLongerThanTheRunIsWarnedAbout() throws {
-        let directory = try TemporaryDirectory("warmup-long")
-        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
-        _ = try config(directory)
-        let result = try swiftddp("train", "--config", directory.file("config.yaml"), "--run-dir", directory.file("run"),
-                                  "--max-steps", "4", "--set", "schedule.warmup_steps=100")
-        #expect(result.status == 0, "\(result.error)")
-        #expect(result.output.contains("warning: schedule.warmup_steps 100 is more than the run's 4 steps, so the learning rate "
-            + "never reaches optimizer.learning_rate"), "\(result.output)")
+        let output = try trainOnBlobs("warmup-long", "--max-steps", "4", "--set", "schedule.warmup_steps=100")
+        #expect(output.contains("warning: schedule.warmup_steps 100 is more than the run's 4 steps, so the learning rate "
+            + "never reaches optimizer.learning_rate"), "\(output)")
     }
 
     @Test func gradientCheckPassesOnTheDefaultMLP() throws {
