@@ -211,7 +211,9 @@ public struct RunReport: Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private func csvNumber(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+    /// 10 significant digits, more than the Float values of the log hold, so that the noise of a
+    /// step-weighted mean (`0.0072640000000000005`) is not printed; empty when missing.
+    private func csvNumber(_ value: Double?) -> String { value.map { String(format: "%.10g", $0) } ?? "" }
 
     /// Every number of the report (docs/cli.md lists the keys).
     public func json() -> JSONValue {

@@ -47,6 +47,8 @@ struct RunReviewTests {
         let csv = report.csv().split(separator: "\n")
         #expect(csv.first == "run,epoch,step,loss,accuracy,val_loss,val_accuracy,val_f1_macro,lr,samples_per_sec,step_seconds")
         #expect(csv.count == 5)
+        // epoch 1's train loss is the step-weighted mean (2·2 + 1)/3, printed without float noise
+        #expect(csv[1].hasPrefix("r,1,3,1.666666667,"), "\(csv[1])")
         guard case .object(let top) = try JSONValue.parse(report.json().rendered()), case .array(let runs)? = top.first?.value else {
             Issue.record("json has no runs")
             return
