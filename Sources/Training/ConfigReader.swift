@@ -126,12 +126,20 @@ struct ConfigReader {
         ("regularization.l2", "L2 regularization", "optimizer.weight_decay (g ← g + λ·p; adamw: decoupled)"),
     ]
 
-    /// Throws for any key that was never read, suggesting the closest known one.
-    func finish() throws {
+    /// Throws for any key that was never read, suggesting the closest known one. In a section
+    /// whose keys depend on its `type`, `typeKeys` lists the keys of every type, so that a key
+    /// of another type (`momentum` under `type: adam`, left from the config file when `--set`
+    /// changed the type) is named as such.
+    func finish(typeKeys: [String: [String]] = [:]) throws {
         for (key, _) in pairs where !known.contains(key) {
             let suggestion = known.min { editDistance($0, key) < editDistance($1, key) }
             var message = "is not a known key"
-            if let elsewhere = Self.keysKnownElsewhere.first(where: { dotted(key) == $0.key }) {
+            let owners = typeKeys.filter { $0.value.contains(key) }.keys.sorted()
+            if !owners.isEmpty {
+                let type: String? = if case .scalar(let text)? = pairs.last(where: { $0.key == "type" })?.value { text } else { nil }
+                message += "; it is a key of \(path) type \(owners.joined(separator: ", "))\(type.map { ", not of type \($0)" } ?? "") "
+                    + "(drop it, or give the whole mapping anew: --set '\(path)={type: \(type ?? "…"), …}')"
+            } else if let elsewhere = Self.keysKnownElsewhere.first(where: { dotted(key) == $0.key }) {
                 message += "; \(elsewhere.name) is \(elsewhere.hint)"
             } else if let suggestion, editDistance(suggestion, key) <= 3 {
                 message += "; did you mean '\(dotted(suggestion))'?"

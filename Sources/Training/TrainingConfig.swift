@@ -269,7 +269,9 @@ public struct TrainingConfig: Equatable, Sendable {
             initialAccumulator = try optimizerSection.float("initial_accumulator", default: initialAccumulator,
                                                             range: 0...Float.greatestFiniteMagnitude)
         }
-        try optimizerSection.finish()
+        try optimizerSection.finish(typeKeys: ["sgd": ["momentum", "nesterov"], "adam": ["beta1", "beta2", "epsilon"],
+                                               "adamw": ["beta1", "beta2", "epsilon"], "rmsprop": ["alpha", "epsilon", "momentum"],
+                                               "adagrad": ["epsilon", "initial_accumulator"]])
 
         var regularization = try root.section("regularization")
         l1 = try regularization.float("l1", default: l1, range: 0...Float.greatestFiniteMagnitude)
@@ -310,7 +312,7 @@ public struct TrainingConfig: Equatable, Sendable {
         if scheduleType == "cosine" {
             finalFraction = try schedule.float("final_fraction", default: finalFraction, range: 0...1)
         }
-        try schedule.finish()
+        try schedule.finish(typeKeys: ["step": ["decay_steps", "gamma"], "exponential": ["decay_steps", "gamma"], "cosine": ["final_fraction"]])
 
         var training = try root.section("training")
         batchSize = try training.int("batch_size", default: batchSize, minimum: 1)
