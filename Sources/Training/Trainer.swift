@@ -127,7 +127,9 @@ public final class Trainer {
         var stopping = config.earlyStopping.map { EarlyStopping(config: $0) }
         var plateau = config.reduceOnPlateau.map { PlateauReduction(config: $0) }
         if (stopping != nil || plateau != nil) && !data.hasValidation {
-            throw TrainingError.missingData("early_stopping / reduce_lr_on_plateau monitor a validation metric but \(config.dataDirectory) has no val.h5")
+            let sections = [stopping.map { _ in "early_stopping" }, plateau.map { _ in "reduce_lr_on_plateau" }].compactMap { $0 }
+            throw TrainingError.missingData("\(sections.joined(separator: " and ")) \(sections.count == 1 ? "monitors" : "monitor") "
+                + "a validation metric but \(config.dataDirectory) has no val.h5 (prepare it with a validation split, or remove \(sections.joined(separator: " and ")))")
         }
 
         // ---- resume: rank 0 reads and checks the checkpoint, every rank takes its state

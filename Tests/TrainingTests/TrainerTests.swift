@@ -15,6 +15,20 @@ struct TrainerTests {
                            console: Console(rank: 0, quiet: true)).run()
     }
 
+    /// Early stopping or reduce-on-plateau without a val.h5 to monitor: the error names the
+    /// section that is configured, not both.
+    @Test func aMonitorWithoutValidationDataNamesItsSection() throws {
+        let directory = try TemporaryDirectory("no-val")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
+        try FileManager.default.removeItem(atPath: directory.file("data/val.h5"))
+        for (override, expected) in [("early_stopping={patience: 2}", "early_stopping monitors a validation metric but "),
+                                     ("reduce_lr_on_plateau={patience: 2}", "reduce_lr_on_plateau monitors a validation metric but ")] {
+            let error = #expect(throws: TrainingError.self) { try train(directory, overrides: [override]) }
+            #expect(error?.description.hasPrefix(expected) == true, "\(String(describing: error))")
+            #expect(error?.description.hasSuffix("has no val.h5 (prepare it with a validation split, or remove \(override.prefix { $0 != "=" }))") == true)
+        }
+    }
+
     @Test func learnsBlobsAndWritesTheRunDirectory() throws {
         let directory = try TemporaryDirectory("trainer")
         try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [300])
