@@ -21,7 +21,12 @@ extension Trainer {
             throw TrainingError.modelDoesNotFitData(
                 "model.input_shape is \(expected) but the samples in \(dataPath) have shape \(sampleShape)")
         }
-        let model = try Sequential(config.layers.map { $0.makeLayer() }, inputShape: sampleShape)
+        let model: Sequential
+        do {
+            model = try Sequential(config.layers.map { $0.makeLayer() }, inputShape: sampleShape)
+        } catch let error as ModelError {   // "layers.N: …", a layer that cannot take its input
+            throw TrainingError.modelDoesNotFitData("model.\(error.description) (the samples in \(dataPath) have shape \(sampleShape))")
+        }
         guard model.outputShape == [outputs] else {
             let last = config.layers.count - 1
             throw TrainingError.modelDoesNotFitData(

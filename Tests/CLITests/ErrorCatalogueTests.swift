@@ -130,6 +130,9 @@ let errorCases: [ErrorCase] = [
               arguments: train("--set", "training.batch_size=1000")),
     ErrorCase(id: "model-does-not-fit-data", exit: 1, mentions: ["model.layers.2 outputs [5] per sample but", "has num_classes 3"],
               arguments: train("--set", "model.layers.2.units=5")),
+    ErrorCase(id: "model-layer-cannot-take-input", exit: 1,
+              mentions: ["model.layers.1: Reshape([3, 3]): input shape [4] has 4 elements, not 9 (the samples in", "have shape [8])"],
+              arguments: train("--set", "model.layers=[{type: dense, units: 4}, {type: reshape, shape: [3, 3]}, {type: dense, units: 3}]")),
     ErrorCase(id: "model-freeze-unknown", exit: 1, mentions: ["--freeze layers.9 names no parameter"], arguments: train("--freeze", "layers.9")),
 
     // ---- run directory (1)

@@ -29,6 +29,17 @@ struct TrainerTests {
         }
     }
 
+    /// A layer that cannot take its input is named by its config key, with the data's sample shape.
+    @Test func aLayerThatCannotTakeItsInputIsNamedByItsKey() throws {
+        let directory = try TemporaryDirectory("layer-shape")
+        try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [64])
+        let error = #expect(throws: TrainingError.self) {
+            try train(directory, overrides: ["model.layers=[{type: dense, units: 4}, {type: reshape, shape: [3, 3]}, {type: dense, units: 3}]"])
+        }
+        #expect(error?.description == "model.layers.1: Reshape([3, 3]): input shape [4] has 4 elements, not 9 "
+            + "(the samples in \(directory.file("data/train-00000-of-00001.h5")) have shape [8])", "\(String(describing: error))")
+    }
+
     @Test func learnsBlobsAndWritesTheRunDirectory() throws {
         let directory = try TemporaryDirectory("trainer")
         try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [300])
