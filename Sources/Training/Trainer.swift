@@ -226,6 +226,10 @@ public final class Trainer {
             console.print0("warning: --overfit-batches \(asked) asks for more batches than an epoch has; "
                 + "overfitting the \(stepsPerEpoch) there are")
         }
+        if let reduction = config.reduceOnPlateau, reduction.minLearningRate >= config.learningRate {
+            console.print0("warning: reduce_lr_on_plateau.min_lr \(reduction.minLearningRate) is not below optimizer.learning_rate "
+                + "\(config.learningRate), so a plateau never lowers the learning rate")
+        }
         if config.warmupSteps > totalSteps {
             console.print0("warning: schedule.warmup_steps \(config.warmupSteps) is more than the run's \(totalSteps) steps, so the "
                 + "learning rate never reaches optimizer.learning_rate (it ends at \(schedule(totalSteps - 1))); lower schedule.warmup_steps")

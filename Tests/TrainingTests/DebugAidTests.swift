@@ -63,6 +63,14 @@ struct DebugAidTests {
             + "never reaches optimizer.learning_rate"), "\(output)")
     }
 
+    /// A plateau floor at or above the learning rate makes the reduction a no-op (as in Keras):
+    /// the run says so.
+    @Test func aPlateauFloorAboveTheLearningRateIsWarnedAbout() throws {
+        let output = try trainOnBlobs("plateau-floor", "--max-steps", "4", "--set", "reduce_lr_on_plateau={patience: 1, min_lr: 1}")
+        #expect(output.contains("warning: reduce_lr_on_plateau.min_lr 1.0 is not below optimizer.learning_rate 0.1, so a plateau "
+            + "never lowers the learning rate"), "\(output)")
+    }
+
     @Test func gradientCheckPassesOnTheDefaultMLP() throws {
         let directory = try TemporaryDirectory("gradcheck")
         try TinyDatasets.writeBlobDirectory(directory.file("data"), shardSizes: [256], features: 784, classes: 10)
