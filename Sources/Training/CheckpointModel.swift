@@ -149,22 +149,18 @@ public struct CheckpointModel: Sendable {
     /// s ≤ `largestSquareSide` does (an image model evaluated on images of another size); nil
     /// when no such shape is found.
     private func trainedSampleShape(near shape: [Int], stored: Int, built: Int) -> [Int]? {
-        for axis in shape.indices where (shape[axis] * stored) % built == 0 {
+        var candidates: [[Int]] = shape.indices.compactMap { axis in
+            guard (shape[axis] * stored) % built == 0 else { return nil }
             var trained = shape
             trained[axis] = shape[axis] * stored / built
-            guard trained[axis] > 0, trained != shape,
-                  let model = try? Sequential(config.layers.map { $0.makeLayer() }, inputShape: trained) else { continue }
-            if firstSizeMismatch(model) == nil { return trained }
+            return trained[axis] > 0 ? trained : nil
         }
-        guard shape.count == 3 else { return nil }
-        // from the layers' parameter shapes alone, without allocating a model per candidate
+        if shape.count == 3 { candidates += (1...Self.largestSquareSide).map { [shape[0], $0, $0] } }
+        // each candidate from the layers' parameter shapes alone, without allocating a model
         var storedSizes: [String: Int] = [:]
         for entry in parameters { storedSizes[entry.name] = entry.values.count }
         let layers = config.layers.map { $0.makeLayer() }
-        for side in 1...Self.largestSquareSide where [shape[0], side, side] != shape {
-            if parameterSizes(layers, inputShape: [shape[0], side, side]) == storedSizes { return [shape[0], side, side] }
-        }
-        return nil
+        return candidates.first { $0 != shape && parameterSizes(layers, inputShape: $0) == storedSizes }
     }
 
     /// The largest side of the square images `trainedSampleShape` tries.

@@ -137,12 +137,11 @@ struct MetricsCommand: ParsableCommand {
             guard !inner.contains(where: { "{}[]".contains($0) }) else { return nil }
             return inner.components(separatedBy: ", ")
         }
-        let parsed = values.map { $0.map(items) }
-        guard parsed.allSatisfy({ $0 == nil || $0! != nil }) else { return values }
-        let present = parsed.compactMap { $0 ?? nil }
-        guard let first = present.first else { return values }
+        let parsed = values.map { $0.flatMap(items) }            // nil: no value, or not a flat mapping
+        let present = parsed.compactMap { $0 }
+        guard let first = present.first, present.count == values.compactMap({ $0 }).count else { return values }
         let common = present.dropFirst().reduce(Set(first)) { $0.intersection($1) }
-        return parsed.map { $0.flatMap { $0 }.map { "{" + $0.filter { !common.contains($0) }.joined(separator: ", ") + "}" } }
+        return parsed.map { $0.map { "{" + $0.filter { !common.contains($0) }.joined(separator: ", ") + "}" } }
     }
 
     /// The monitor the run itself used: early stopping's, else best.h5's; val_loss without a readable config.
